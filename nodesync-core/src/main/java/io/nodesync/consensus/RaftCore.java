@@ -1,0 +1,785 @@
+package io.nodesync.consensus;
+
+import io.nodesync.NodeId;
+import io.nodesync.Role;
+import io.nodesync.Election;
+import io.nodesync.log.Log;
+import io.nodesync.protocol.Command;
+import io.nodesync.protocol.Entry;
+import io.nodesync.protocol.Message;
+import io.nodesync.protocol.Message.AppendEntries;
+import io.nodesync.protocol.Message.AppendEntriesResponse;
+import io.nodesync.protocol.Message.Heartbeat;
+import io.nodesync.protocol.Message.HeartbeatResponse;
+import io.nodesync.protocol.Message.RequestVote;
+import io.nodesync.protocol.Message.RequestVoteResponse;
+import io.nodesync.protocol.Message.TimeoutNow;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Raft, as a pure state machine: one instance per node, driven by {@link #tick()}, {@link #step}, {@link #propose}
+ * and {@link #readIndex}, answering through {@link Callbacks}.
+ *
+ * <h2>Design</h2>
+ * The roles are states of one object rather than objects of their own, as in etcd's raft: every input first passes
+ * the term rules common to all roles (section 5.1 of the paper: a higher term demotes to follower, a lower one is
+ * refused), then the handler for its message. What must survive a crash (term, vote, entries) is written to the
+ * {@link Log} before any callback that depends on it could be observed: the node loop syncs the log before it sends
+ * the messages this core produced.
+ *
+ * <p>Elections use pre-vote (thesis section 9.6), so a node cut off from the cluster cannot inflate terms and depose a
+ * healthy leader when it returns, and check-quorum, so a leader that hears from no majority for an election timeout
+ * steps down and followers that hear from a live leader refuse to vote others in (leader stickiness). Replication is
+ * pipelined: a follower known to match is sent new entries without waiting for acknowledgements, up to a bounded
+ * number of messages in flight; one that does not is probed one message at a time, guided by the follower's hint.
+ * Only entries of the leader's own term are committed by counting replicas (figure 8); a new leader appends a no-op
+ * to commit its term at once. Linearizable reads use ReadIndex (thesis section 6.4): the read index is the commit
+ * index when the read arrives, confirmed by a heartbeat round that a majority acknowledges.
+ *
+ * <p>Not thread-safe: one node loop owns it.
+ */
+public final class RaftCore {
+
+    /** Where the core's outputs go. Called synchronously from within the core's methods. */
+    public interface Callbacks {
+        /** Send a message to a peer (after the log is synced). */
+        void send(NodeId to, Message message);
+
+        /** A read registered with {@link #readIndex} may be served once the state machine applied {@code index}. */
+        void readReady(long ctx, long readIndex);
+
+        /** Reads registered with {@link #readIndex} that this node can no longer confirm (it lost leadership). */
+        void readsAborted(List<Long> ctxs);
+    }
+
+    /** Tuning of the core that is not timing. */
+    public record Options(boolean preVote, boolean checkQuorum, int maxEntriesPerMessage, long maxBytesPerMessage,
+            int maxInflightMessages) {
+        /** Pre-vote and check-quorum on; 1024 entries or 1 MiB per message; 256 messages in flight per follower. */
+        public static final Options DEFAULT = new Options(true, true, 1024, 1 << 20, 256);
+    }
+
+    private final NodeId self;
+    private final List<NodeId> peers;
+    private final List<NodeId> members;
+    private final int quorum;
+    private final Log log;
+    private final Election election;
+    private final RandomGenerator random;
+    private final Callbacks callbacks;
+    private final Options options;
+    private final int heartbeatTicks;
+    private final int electionTimeoutTicks;
+
+    private long term;
+    private NodeId votedFor;
+    private Role role = Role.FOLLOWER;
+    private NodeId leader;
+    private long commitIndex;
+
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private int randomizedElectionTimeout;
+    private final Set<NodeId> votes = new HashSet<>();
+
+    // Leader state.
+    private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
+    private long termStartIndex;
+    private NodeId transferTarget;
+    private int transferElapsed;
+
+    // ReadIndex state (leader only).
+    private long round;
+    private boolean roundRequested;
+    private final ArrayDeque<PendingRead> reads = new ArrayDeque<>();
+    private final ArrayList<Long> readsAwaitingTermCommit = new ArrayList<>();
+
+    private record PendingRead(long ctx, long index, long round) {
+    }
+
+    /** What a leader knows about one follower. */
+    private static final class Progress {
+        long match;
+        long next;
+        boolean replicating;
+        boolean probeSent;
+        final ArrayDeque<Long> inflight = new ArrayDeque<>();
+        boolean recentActive;
+        int silentTicks;
+        long ackedRound;
+        long commitSent;
+        long matchAtLastHeartbeat;
+
+        Progress(long next) {
+            this.next = next;
+        }
+
+        void becomeProbe() {
+            replicating = false;
+            probeSent = false;
+            inflight.clear();
+            next = match + 1;
+        }
+    }
+
+    /**
+     * @param self this node
+     * @param peers the other voting members
+     * @param log where term, vote and entries live; read at construction to resume after a restart
+     * @param election the election strategy
+     * @param heartbeatTicks ticks between heartbeats
+     * @param electionTimeoutTicks the base election timeout
+     * @param random this node's seeded random source
+     * @param callbacks where outputs go
+     * @param options tuning
+     */
+    public RaftCore(NodeId self, List<NodeId> peers, Log log, Election election, int heartbeatTicks,
+            int electionTimeoutTicks, RandomGenerator random, Callbacks callbacks, Options options) {
+        if (peers.contains(self)) {
+            throw new IllegalArgumentException("peers must not contain the node itself (" + self + ")");
+        }
+        if (new HashSet<>(peers).size() != peers.size()) {
+            throw new IllegalArgumentException("duplicate peer in " + peers);
+        }
+        this.self = self;
+        this.peers = List.copyOf(peers);
+        List<NodeId> all = new ArrayList<>(peers);
+        all.add(self);
+        this.members = List.copyOf(all);
+        this.quorum = members.size() / 2 + 1;
+        this.log = log;
+        this.election = election;
+        this.heartbeatTicks = heartbeatTicks;
+        this.electionTimeoutTicks = electionTimeoutTicks;
+        this.random = random;
+        this.callbacks = callbacks;
+        this.options = options;
+        Log.TermAndVote saved = log.termAndVote();
+        this.term = saved.term();
+        this.votedFor = saved.votedFor();
+        resetElectionTimer();
+    }
+
+    // ------------------------------------------------------------------------------------------------ queries
+
+    public NodeId self() {
+        return self;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    /** The leader this node knows in its current term, or {@code null}. */
+    public NodeId leader() {
+        return leader;
+    }
+
+    public long commitIndex() {
+        return commitIndex;
+    }
+
+    public Log log() {
+        return log;
+    }
+
+    /** The number of votes that make a majority. */
+    public int quorum() {
+        return quorum;
+    }
+
+    public List<NodeId> peers() {
+        return peers;
+    }
+
+    /** Whether this node leads and may take proposals (not while handing leadership over). */
+    public boolean acceptsProposals() {
+        return role == Role.LEADER && transferTarget == null;
+    }
+
+    /** The peer a leadership transfer is under way to, or {@code null}. */
+    public NodeId transferTarget() {
+        return transferTarget;
+    }
+
+    /** As leader, the highest index known to be replicated on {@code peer}; 0 otherwise. */
+    public long matchIndex(NodeId peer) {
+        Progress pr = progress.get(peer);
+        return pr == null ? 0 : pr.match;
+    }
+
+    // ------------------------------------------------------------------------------------------------ inputs
+
+    /** One tick of logical time passed. */
+    public void tick() {
+        electionElapsed++;
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else if (electionElapsed >= randomizedElectionTimeout) {
+            campaign(false);
+        }
+    }
+
+    private void tickLeader() {
+        for (Progress pr : progress.values()) {
+            pr.silentTicks++;
+        }
+        if (transferTarget != null && ++transferElapsed >= electionTimeoutTicks) {
+            transferTarget = null; // the target did not take over in time; keep leading
+        }
+        if (electionElapsed >= electionTimeoutTicks) {
+            electionElapsed = 0;
+            if (options.checkQuorum()) {
+                int active = 1;
+                for (Progress pr : progress.values()) {
+                    if (pr.recentActive) {
+                        active++;
+                    }
+                    pr.recentActive = false;
+                }
+                if (active < quorum) {
+                    becomeFollower(term, null); // check-quorum: a leader cut off from a majority steps down
+                    return;
+                }
+            }
+        }
+        if (++heartbeatElapsed >= heartbeatTicks) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat();
+            considerTransfer();
+        }
+    }
+
+    /** A message from a peer arrived. Messages that are not Raft's are ignored here. */
+    public void step(NodeId from, Message message) {
+        if (!progressOrPeer(from)) {
+            return;
+        }
+        if (!(message instanceof RequestVote || message instanceof RequestVoteResponse
+                || message instanceof AppendEntries || message instanceof AppendEntriesResponse
+                || message instanceof Heartbeat || message instanceof HeartbeatResponse
+                || message instanceof TimeoutNow)) {
+            return;
+        }
+        if (!passTermRules(from, message)) {
+            return;
+        }
+        if (message instanceof RequestVote m) {
+            handleRequestVote(from, m);
+        } else if (message instanceof RequestVoteResponse m) {
+            handleVoteResponse(from, m);
+        } else if (message instanceof AppendEntries m) {
+            handleAppendEntries(from, m);
+        } else if (message instanceof AppendEntriesResponse m) {
+            handleAppendResponse(from, m);
+        } else if (message instanceof Heartbeat m) {
+            handleHeartbeat(from, m);
+        } else if (message instanceof HeartbeatResponse m) {
+            handleHeartbeatResponse(from, m);
+        } else if (message instanceof TimeoutNow m) {
+            handleTimeoutNow(from, m);
+        }
+    }
+
+    private boolean progressOrPeer(NodeId from) {
+        return peers.contains(from);
+    }
+
+    /**
+     * Section 5.1: a message from a later term makes this node a follower of that term, one from an earlier term is
+     * refused. Returns whether the message should be handled further.
+     */
+    private boolean passTermRules(NodeId from, Message message) {
+        long messageTerm = message.term();
+        if (messageTerm > term) {
+            if (message instanceof RequestVote vote) {
+                if (vote.preVote()) {
+                    return true; // a pre-vote never changes the receiver's term
+                }
+                if (inLease() && !vote.transfer()) {
+                    return false; // check-quorum: a live leader is not deposed by a node that merely timed out
+                }
+                becomeFollower(messageTerm, null);
+                return true;
+            }
+            if (message instanceof RequestVoteResponse response && response.preVote() && response.granted()) {
+                return true; // granted pre-votes carry the term the candidate would use
+            }
+            boolean fromLeader = message instanceof AppendEntries || message instanceof Heartbeat
+                    || message instanceof TimeoutNow;
+            becomeFollower(messageTerm, fromLeader ? from : null);
+            return true;
+        }
+        if (messageTerm < term) {
+            if (message instanceof AppendEntries || message instanceof Heartbeat) {
+                // Tell a deposed leader about the newer term so it steps down.
+                callbacks.send(from, new AppendEntriesResponse(term, false, 0, 0));
+            } else if (message instanceof RequestVote vote) {
+                callbacks.send(from, new RequestVoteResponse(term, false, vote.preVote()));
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether this node has heard from a live leader within the election timeout (or is that leader). */
+    private boolean inLease() {
+        if (!options.checkQuorum()) {
+            return false;
+        }
+        return role == Role.LEADER || (leader != null && electionElapsed < electionTimeoutTicks);
+    }
+
+    /**
+     * Appends client commands as the leader. Returns the index of the first, or -1 if this node does not accept
+     * proposals (not leader, or handing leadership over).
+     */
+    public long propose(List<? extends Command> commands) {
+        if (!acceptsProposals()) {
+            return -1;
+        }
+        long first = log.lastIndex() + 1;
+        if (commands.isEmpty()) {
+            return first;
+        }
+        List<Entry> entries = new ArrayList<>(commands.size());
+        long index = first;
+        for (Command command : commands) {
+            entries.add(new Entry(index++, term, command));
+        }
+        log.append(entries);
+        maybeCommit(); // a single-node cluster commits at once
+        return first;
+    }
+
+    /**
+     * Registers a linearizable read (ReadIndex). Returns {@code false} if this node is not the leader; otherwise
+     * {@link Callbacks#readReady} follows once a majority has confirmed this leadership, or
+     * {@link Callbacks#readsAborted} if leadership is lost first.
+     */
+    public boolean readIndex(long ctx) {
+        if (role != Role.LEADER) {
+            return false;
+        }
+        if (commitIndex < termStartIndex) {
+            // Until its no-op commits, a new leader does not know the latest commit index (thesis 6.4 step 1).
+            readsAwaitingTermCommit.add(ctx);
+            return true;
+        }
+        reads.add(new PendingRead(ctx, commitIndex, round + 1));
+        roundRequested = true;
+        checkReads();
+        return true;
+    }
+
+    /**
+     * Ends a turn of the node loop: sends what the turn's proposals and commits call for, in as few messages as
+     * possible (one append per follower for all of this turn's proposals, one heartbeat round for all of its
+     * reads).
+     */
+    public void flush() {
+        if (role != Role.LEADER) {
+            return;
+        }
+        for (NodeId peer : peers) {
+            sendAppends(peer);
+        }
+        if (roundRequested) {
+            broadcastHeartbeat();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ elections
+
+    private void campaign(boolean transfer) {
+        if (options.preVote() && !transfer) {
+            becomePreCandidate();
+        } else {
+            becomeCandidate(transfer);
+        }
+    }
+
+    private void becomePreCandidate() {
+        role = Role.PRE_CANDIDATE;
+        setLeader(null);
+        votes.clear();
+        votes.add(self);
+        resetElectionTimer();
+        if (votes.size() >= quorum) {
+            becomeCandidate(false);
+            return;
+        }
+        RequestVote request = new RequestVote(term + 1, log.lastIndex(), log.lastTerm(), true, false);
+        for (NodeId peer : peers) {
+            callbacks.send(peer, request);
+        }
+    }
+
+    private void becomeCandidate(boolean transfer) {
+        role = Role.CANDIDATE;
+        term++;
+        votedFor = self;
+        log.saveTermAndVote(term, votedFor);
+        setLeader(null);
+        votes.clear();
+        votes.add(self);
+        resetElectionTimer();
+        if (votes.size() >= quorum) {
+            becomeLeader();
+            return;
+        }
+        RequestVote request = new RequestVote(term, log.lastIndex(), log.lastTerm(), false, transfer);
+        for (NodeId peer : peers) {
+            callbacks.send(peer, request);
+        }
+    }
+
+    private void becomeFollower(long newTerm, NodeId newLeader) {
+        boolean wasLeader = role == Role.LEADER;
+        if (newTerm > term) {
+            term = newTerm;
+            votedFor = null;
+            log.saveTermAndVote(term, null);
+        }
+        role = Role.FOLLOWER;
+        setLeader(newLeader);
+        resetElectionTimer();
+        if (wasLeader) {
+            progress.clear();
+            transferTarget = null;
+            abortReads();
+        }
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        setLeader(self);
+        progress.clear();
+        for (NodeId peer : peers) {
+            Progress pr = new Progress(log.lastIndex() + 1);
+            pr.recentActive = true; // give every follower a full election timeout to answer before check-quorum
+            progress.put(peer, pr);
+        }
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        transferTarget = null;
+        termStartIndex = log.lastIndex() + 1;
+        // Section 8: commit an entry of the new term at once, which also commits everything before it.
+        log.append(List.of(new Entry(termStartIndex, term, Command.Noop.INSTANCE)));
+        maybeCommit();
+        for (NodeId peer : peers) {
+            sendAppends(peer);
+        }
+    }
+
+    private void setLeader(NodeId newLeader) {
+        leader = newLeader;
+    }
+
+    private void resetElectionTimer() {
+        electionElapsed = 0;
+        randomizedElectionTimeout = election.electionTimeoutTicks(self, members, electionTimeoutTicks, random);
+    }
+
+    /** Section 5.4.1: whether a candidate's log is at least as up to date as this node's. */
+    private boolean candidateUpToDate(long lastIndex, long lastTerm) {
+        long myLastTerm = log.lastTerm();
+        return lastTerm > myLastTerm || (lastTerm == myLastTerm && lastIndex >= log.lastIndex());
+    }
+
+    private void handleRequestVote(NodeId from, RequestVote request) {
+        if (request.preVote()) {
+            boolean grant = request.term() > term && candidateUpToDate(request.lastLogIndex(), request.lastLogTerm())
+                    && !(inLease() && !request.transfer());
+            callbacks.send(from, new RequestVoteResponse(grant ? request.term() : term, grant, true));
+            return;
+        }
+        boolean canVote = votedFor == null || votedFor.equals(from);
+        boolean grant = canVote && role != Role.LEADER
+                && candidateUpToDate(request.lastLogIndex(), request.lastLogTerm());
+        if (grant) {
+            votedFor = from;
+            log.saveTermAndVote(term, from);
+            electionElapsed = 0; // a node that just voted gives the candidate time to win
+        }
+        callbacks.send(from, new RequestVoteResponse(term, grant, false));
+    }
+
+    private void handleVoteResponse(NodeId from, RequestVoteResponse response) {
+        if (response.preVote()) {
+            if (role == Role.PRE_CANDIDATE && response.granted() && response.term() == term + 1) {
+                votes.add(from);
+                if (votes.size() >= quorum) {
+                    becomeCandidate(false);
+                }
+            }
+            return;
+        }
+        if (role == Role.CANDIDATE && response.granted()) {
+            votes.add(from);
+            if (votes.size() >= quorum) {
+                becomeLeader();
+            }
+        }
+    }
+
+    private void handleTimeoutNow(NodeId from, TimeoutNow request) {
+        if (role == Role.FOLLOWER && from.equals(leader)) {
+            becomeCandidate(true);
+        }
+    }
+
+    private void considerTransfer() {
+        if (transferTarget != null) {
+            return;
+        }
+        List<NodeId> eligible = new ArrayList<>();
+        long last = log.lastIndex();
+        for (Map.Entry<NodeId, Progress> entry : progress.entrySet()) {
+            Progress pr = entry.getValue();
+            if (pr.match == last && pr.silentTicks < electionTimeoutTicks) {
+                eligible.add(entry.getKey());
+            }
+        }
+        NodeId target = election.transferTarget(self, eligible);
+        if (target != null && progress.containsKey(target)) {
+            transferTarget = target;
+            transferElapsed = 0;
+            callbacks.send(target, new TimeoutNow(term));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ replication
+
+    private void handleAppendEntries(NodeId from, AppendEntries append) {
+        if (role == Role.LEADER) {
+            throw new IllegalStateException("two leaders in term " + term + ": " + self + " and " + from);
+        }
+        if (role != Role.FOLLOWER || !from.equals(leader)) {
+            becomeFollower(term, from);
+        }
+        electionElapsed = 0;
+        long prev = append.prevLogIndex();
+        if (prev < commitIndex) {
+            // Everything up to the commit index matches the leader already; answer from there.
+            callbacks.send(from, new AppendEntriesResponse(term, true, commitIndex, 0));
+            return;
+        }
+        if (prev > log.lastIndex()) {
+            callbacks.send(from, new AppendEntriesResponse(term, false, prev, log.lastIndex() + 1));
+            return;
+        }
+        long myPrevTerm = log.term(prev);
+        if (myPrevTerm != append.prevLogTerm()) {
+            // Section 5.3 optimisation: skip back over the whole conflicting term in one round trip.
+            long hint = prev;
+            while (hint - 1 > commitIndex && log.term(hint - 1) == myPrevTerm) {
+                hint--;
+            }
+            callbacks.send(from, new AppendEntriesResponse(term, false, prev, hint));
+            return;
+        }
+        List<Entry> entries = append.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            Entry entry = entries.get(i);
+            if (entry.index() <= log.lastIndex()) {
+                if (log.term(entry.index()) == entry.term()) {
+                    continue; // log matching: same index and term means same entry and same prefix
+                }
+                if (entry.index() <= commitIndex) {
+                    throw new IllegalStateException("leader " + from + " conflicts with committed entry "
+                            + entry.index() + " on " + self);
+                }
+                log.truncateFrom(entry.index());
+            }
+            log.append(entries.subList(i, entries.size()));
+            break;
+        }
+        long lastNew = prev + entries.size();
+        if (append.leaderCommit() > commitIndex) {
+            commitIndex = Math.min(append.leaderCommit(), lastNew);
+        }
+        callbacks.send(from, new AppendEntriesResponse(term, true, lastNew, 0));
+    }
+
+    private void handleAppendResponse(NodeId from, AppendEntriesResponse response) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress pr = progress.get(from);
+        pr.recentActive = true;
+        pr.silentTicks = 0;
+        if (response.success()) {
+            if (response.matchIndex() > pr.match) {
+                pr.match = response.matchIndex();
+                pr.next = Math.max(pr.next, pr.match + 1);
+                while (!pr.inflight.isEmpty() && pr.inflight.peekFirst() <= pr.match) {
+                    pr.inflight.pollFirst();
+                }
+                maybeCommit();
+            }
+            if (!pr.replicating) {
+                pr.replicating = true;
+                pr.probeSent = false;
+                pr.inflight.clear();
+                pr.next = pr.match + 1;
+            }
+            if (from.equals(transferTarget) && pr.match == log.lastIndex()) {
+                callbacks.send(from, new TimeoutNow(term));
+            }
+        } else {
+            long rejected = response.matchIndex();
+            if (pr.replicating ? rejected <= pr.match : rejected != pr.next - 1) {
+                return; // a stale rejection, already dealt with
+            }
+            pr.becomeProbe();
+            pr.next = Math.max(pr.match + 1, Math.min(response.hintIndex(), rejected));
+        }
+        sendAppends(from);
+    }
+
+    /** Sends what {@code peer} is missing, as far as the flow control allows. */
+    private void sendAppends(NodeId peer) {
+        Progress pr = progress.get(peer);
+        long last = log.lastIndex();
+        while (true) {
+            if (pr.replicating ? pr.inflight.size() >= options.maxInflightMessages() : pr.probeSent) {
+                return;
+            }
+            boolean hasEntries = pr.next <= last;
+            boolean commitNews = pr.commitSent < commitIndex;
+            if (!hasEntries && !commitNews && pr.replicating) {
+                return;
+            }
+            if (!hasEntries && !commitNews && !pr.replicating && pr.match == last) {
+                return;
+            }
+            long prev = pr.next - 1;
+            List<Entry> entries = log.entries(pr.next, options.maxEntriesPerMessage(),
+                    options.maxBytesPerMessage());
+            callbacks.send(peer, new AppendEntries(term, prev, log.term(prev), entries, commitIndex));
+            pr.commitSent = commitIndex;
+            if (!pr.replicating) {
+                pr.probeSent = true;
+                return;
+            }
+            if (entries.isEmpty()) {
+                return;
+            }
+            pr.next = entries.get(entries.size() - 1).index() + 1;
+            pr.inflight.addLast(pr.next - 1);
+        }
+    }
+
+    /** Figure 8: commit the highest index a majority holds, but only if it is of the current term. */
+    private void maybeCommit() {
+        long[] matches = new long[members.size()];
+        int i = 0;
+        matches[i++] = log.lastIndex();
+        for (Progress pr : progress.values()) {
+            matches[i++] = pr.match;
+        }
+        Arrays.sort(matches);
+        long majorityIndex = matches[matches.length - quorum];
+        if (majorityIndex > commitIndex && log.term(majorityIndex) == term) {
+            commitIndex = majorityIndex;
+            if (!readsAwaitingTermCommit.isEmpty() && commitIndex >= termStartIndex) {
+                List<Long> waiting = new ArrayList<>(readsAwaitingTermCommit);
+                readsAwaitingTermCommit.clear();
+                for (long ctx : waiting) {
+                    readIndex(ctx);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ heartbeats
+
+    private void broadcastHeartbeat() {
+        round++;
+        roundRequested = false;
+        for (Map.Entry<NodeId, Progress> entry : progress.entrySet()) {
+            Progress pr = entry.getValue();
+            callbacks.send(entry.getKey(), new Heartbeat(term, Math.min(pr.match, commitIndex), round));
+        }
+    }
+
+    private void handleHeartbeat(NodeId from, Heartbeat heartbeat) {
+        if (role == Role.LEADER) {
+            throw new IllegalStateException("two leaders in term " + term + ": " + self + " and " + from);
+        }
+        if (role != Role.FOLLOWER || !from.equals(leader)) {
+            becomeFollower(term, from);
+        }
+        electionElapsed = 0;
+        long safeCommit = Math.min(heartbeat.commitIndex(), log.lastIndex());
+        if (safeCommit > commitIndex) {
+            commitIndex = safeCommit;
+        }
+        callbacks.send(from, new HeartbeatResponse(term, heartbeat.round()));
+    }
+
+    private void handleHeartbeatResponse(NodeId from, HeartbeatResponse response) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress pr = progress.get(from);
+        pr.recentActive = true;
+        pr.silentTicks = 0;
+        pr.ackedRound = Math.max(pr.ackedRound, response.round());
+        checkReads();
+        if (pr.match < log.lastIndex()) {
+            // The follower is alive but behind. If nothing moved since the last heartbeat, a message was lost:
+            // fall back to probing, which re-sends from its match index.
+            if (!pr.replicating) {
+                pr.probeSent = false;
+            } else if (pr.match == pr.matchAtLastHeartbeat && !pr.inflight.isEmpty()) {
+                pr.becomeProbe();
+            }
+            sendAppends(from);
+        }
+        pr.matchAtLastHeartbeat = pr.match;
+    }
+
+    private void checkReads() {
+        while (!reads.isEmpty()) {
+            PendingRead read = reads.peekFirst();
+            int acks = 1;
+            for (Progress pr : progress.values()) {
+                if (pr.ackedRound >= read.round()) {
+                    acks++;
+                }
+            }
+            if (acks < quorum) {
+                return;
+            }
+            reads.pollFirst();
+            callbacks.readReady(read.ctx(), read.index());
+        }
+    }
+
+    private void abortReads() {
+        List<Long> aborted = new ArrayList<>(readsAwaitingTermCommit);
+        for (PendingRead read : reads) {
+            aborted.add(read.ctx());
+        }
+        reads.clear();
+        readsAwaitingTermCommit.clear();
+        roundRequested = false;
+        if (!aborted.isEmpty()) {
+            callbacks.readsAborted(aborted);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.nodesync.runtime;
+
+import io.nodesync.ConsistencyPolicy;
+import io.nodesync.LimitExceededException;
+import io.nodesync.Limits;
+import io.nodesync.Store;
+import io.nodesync.Timing;
+import io.nodesync.consensus.ClientRequest;
+import io.nodesync.consensus.ClientRequest.Op;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The {@link Store} facade: checks arguments on the caller's thread, then hands requests to the node loop. */
+final class DefaultStore implements Store {
+
+    private final NodeLoop loop;
+    private final Limits limits;
+    private final AtomicLong requestIds = new AtomicLong();
+
+    DefaultStore(NodeLoop loop, Limits limits, Timing timing) {
+        this.loop = loop;
+        this.limits = limits;
+    }
+
+    @Override
+    public CompletableFuture<Optional<String>> getAsync(String key) {
+        return getAsync(key, null, false);
+    }
+
+    @Override
+    public CompletableFuture<Optional<String>> getAsync(String key, ConsistencyPolicy policy) {
+        return getAsync(key, policy, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<Optional<String>> getAsync(String key, ConsistencyPolicy policy, boolean explicit) {
+        requirePolicy(policy, explicit);
+        String problem = checkKey(key);
+        return (CompletableFuture<Optional<String>>) (CompletableFuture<?>) submit(Op.GET, key, null, null, policy,
+                problem);
+    }
+
+    @Override
+    public CompletableFuture<Void> putAsync(String key, String value) {
+        return putAsync(key, value, null, false);
+    }
+
+    @Override
+    public CompletableFuture<Void> putAsync(String key, String value, ConsistencyPolicy policy) {
+        return putAsync(key, value, policy, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<Void> putAsync(String key, String value, ConsistencyPolicy policy, boolean explicit) {
+        requirePolicy(policy, explicit);
+        String problem = firstProblem(checkKey(key), checkValue(value, "value"));
+        return (CompletableFuture<Void>) (CompletableFuture<?>) submit(Op.PUT, key, value, null, policy, problem);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> deleteAsync(String key) {
+        return deleteAsync(key, null, false);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> deleteAsync(String key, ConsistencyPolicy policy) {
+        return deleteAsync(key, policy, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<Boolean> deleteAsync(String key, ConsistencyPolicy policy, boolean explicit) {
+        requirePolicy(policy, explicit);
+        String problem = checkKey(key);
+        return (CompletableFuture<Boolean>) (CompletableFuture<?>) submit(Op.DELETE, key, null, null, policy,
+                problem);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public CompletableFuture<Boolean> compareAndSetAsync(String key, String expected, String newValue) {
+        String problem = firstProblem(checkKey(key), expected == null ? null : checkValue(expected, "expected"),
+                checkValue(newValue, "new value"));
+        return (CompletableFuture<Boolean>) (CompletableFuture<?>) submit(Op.CAS, key, newValue, expected,
+                ConsistencyPolicy.STRONG, problem);
+    }
+
+    @Override
+    public ConsistencyPolicy consistency() {
+        return loop.status().consistency();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public CompletableFuture<Void> setConsistencyAsync(ConsistencyPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return (CompletableFuture<Void>) (CompletableFuture<?>) submit(Op.SET_MODE, null, policy.wireName(), null,
+                null, null);
+    }
+
+    private CompletableFuture<Object> submit(Op op, String key, String value, String expected,
+            ConsistencyPolicy policy, String limitProblem) {
+        CompletableFuture<Object> future = new CompletableFuture<>();
+        if (limitProblem != null) {
+            future.completeExceptionally(new LimitExceededException(limitProblem));
+            return future;
+        }
+        loop.submit(new ClientRequest(requestIds.incrementAndGet(), op, key, value, expected, policy), future);
+        return future;
+    }
+
+    private static void requirePolicy(ConsistencyPolicy policy, boolean explicit) {
+        if (explicit) {
+            Objects.requireNonNull(policy, "policy");
+        }
+    }
+
+    /** Null and empty keys are programming errors and throw; an oversized key is a limit and fails the future. */
+    private String checkKey(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("key must not be empty");
+        }
+        int bytes = utf8Length(key);
+        return bytes > limits.maxKeyBytes()
+                ? "key of " + bytes + " bytes exceeds the limit of " + limits.maxKeyBytes() + " bytes" : null;
+    }
+
+    private String checkValue(String value, String what) {
+        Objects.requireNonNull(value, what);
+        int bytes = utf8Length(value);
+        return bytes > limits.maxValueBytes()
+                ? what + " of " + bytes + " bytes exceeds the limit of " + limits.maxValueBytes() + " bytes" : null;
+    }
+
+    private static String firstProblem(String... problems) {
+        for (String problem : problems) {
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    /** The UTF-8 length of a string, without encoding it. */
+    static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+}

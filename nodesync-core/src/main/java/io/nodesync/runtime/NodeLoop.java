@@ -1,0 +1,325 @@
+package io.nodesync.runtime;
+
+import io.nodesync.LimitExceededException;
+import io.nodesync.NodeClosedException;
+import io.nodesync.NodeId;
+import io.nodesync.NodeListener;
+import io.nodesync.NodeStatus;
+import io.nodesync.NodeSyncException;
+import io.nodesync.consensus.ClientRequest;
+import io.nodesync.consensus.Replica;
+import io.nodesync.consensus.ReplicaConfig;
+import io.nodesync.protocol.Message;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single thread that owns a node's {@link Replica} and does its I/O.
+ *
+ * <p>Each turn it drains everything queued in its bounded inbox (so many requests become one append and one round
+ * of messages), feeds it to the replica with the ticks that are due, then, in this order: syncs the log, sends the
+ * turn's messages (never before the sync, so no peer hears of a vote or an entry a crash could take back), and hands
+ * the turn's completions and events to the callback thread (never run user code on the loop). Broken invariants
+ * stop the node loudly: all pending futures fail with {@link NodeClosedException} carrying the cause.
+ */
+final class NodeLoop implements Replica.Effects {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.nodesync.Node");
+    private static final int MAX_EVENTS_PER_TURN = 4096;
+
+    /** A peer message waiting in the inbox. */
+    private record Inbound(NodeId from, Message message) {
+    }
+
+    /** A client request waiting in the inbox, with the future to complete. */
+    record Submit(ClientRequest request, CompletableFuture<Object> future) {
+    }
+
+    private record Outbound(NodeId to, Message message) {
+    }
+
+    private final NodeSettings settings;
+    private final NodeId id;
+    private final Replica replica;
+    private final ArrayBlockingQueue<Object> inbox;
+    private final CopyOnWriteArrayList<NodeListener> listeners;
+    private final ExecutorService callbacks;
+    private final Thread thread;
+    private final long tickNanos;
+    private final AtomicLong droppedMessages = new AtomicLong();
+
+    private final HashMap<Long, Submit> inFlight = new HashMap<>();
+    private final ArrayList<Outbound> outbox = new ArrayList<>();
+    private final ArrayList<Runnable> toCallback = new ArrayList<>();
+    private final ArrayList<Object> batch = new ArrayList<>();
+
+    private volatile NodeStatus status;
+    private volatile boolean running;
+    private volatile Throwable failure;
+    private long nextTickAt;
+
+    NodeLoop(NodeSettings settings, CopyOnWriteArrayList<NodeListener> listeners) {
+        this.settings = settings;
+        this.id = settings.id();
+        this.listeners = listeners;
+        this.inbox = new ArrayBlockingQueue<>(settings.limits().inboxCapacity());
+        this.tickNanos = settings.timing().tick().toNanos();
+        SplittableRandom random = new SplittableRandom(settings.randomSeed());
+        ReplicaConfig config = new ReplicaConfig(id, settings.peers(), settings.election(), settings.timing(),
+                settings.limits(), settings.consistency(), settings.raftOptions());
+        this.replica = new Replica(config, settings.log(), random, random.nextLong(), this);
+        this.status = replica.status();
+        // Futures complete here, one task per turn, so user callbacks never run on (or stall) the node loop.
+        this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                runnable -> {
+                    Thread callbackThread = new Thread(runnable, "nodesync-callback-" + id);
+                    callbackThread.setDaemon(true);
+                    return callbackThread;
+                });
+        this.thread = new Thread(this::run, "nodesync-loop-" + id);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        running = true;
+        nextTickAt = settings.clock().nanoTime() + tickNanos;
+        settings.transport().start(id, this::onMessage);
+        thread.start();
+    }
+
+    /** Called by transport threads: enqueue or drop, never block. */
+    private void onMessage(NodeId from, Message message) {
+        if (!running || !inbox.offer(new Inbound(from, message))) {
+            droppedMessages.incrementAndGet(); // as a full network buffer would; Raft re-sends what matters
+        }
+    }
+
+    /** Called by application threads: enqueue or fail fast. */
+    void submit(ClientRequest request, CompletableFuture<Object> future) {
+        if (!running) {
+            future.completeExceptionally(closedException());
+            return;
+        }
+        if (!inbox.offer(new Submit(request, future))) {
+            future.completeExceptionally(new LimitExceededException("node " + id + " inbox is full ("
+                    + settings.limits().inboxCapacity() + " events); the node is overloaded, retry later"));
+            return;
+        }
+        if (!running && inbox.remove(new Submit(request, future))) {
+            future.completeExceptionally(closedException()); // closed while we enqueued: nobody will take it
+        }
+    }
+
+    NodeStatus status() {
+        return status;
+    }
+
+    boolean isRunning() {
+        return running;
+    }
+
+    long droppedMessages() {
+        return droppedMessages.get();
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                long now = settings.clock().nanoTime();
+                long wait = nextTickAt - now;
+                if (wait > 0) {
+                    Object first = inbox.poll(wait, TimeUnit.NANOSECONDS);
+                    if (first != null) {
+                        batch.add(first);
+                    }
+                }
+                inbox.drainTo(batch, MAX_EVENTS_PER_TURN - batch.size());
+                if (!running) {
+                    break;
+                }
+                turn();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            failure = t;
+            LOG.error("Node {} stopped: its loop hit a broken invariant", id, t);
+        } finally {
+            running = false;
+            shutdownFromLoop();
+        }
+    }
+
+    /** One turn: inputs, ticks, then sync, send, complete. */
+    private void turn() {
+        replica.setTime(settings.clock().currentTimeMillis());
+        for (Object event : batch) {
+            if (event instanceof Inbound inbound) {
+                replica.receive(inbound.from(), inbound.message());
+            } else if (event instanceof Submit submit) {
+                Submit previous = inFlight.put(submit.request().id(), submit);
+                if (previous != null) {
+                    throw new IllegalStateException("request id " + submit.request().id() + " reused");
+                }
+                replica.submit(submit.request());
+            }
+        }
+        batch.clear();
+        long now = settings.clock().nanoTime();
+        while (now - nextTickAt >= 0) {
+            replica.tick();
+            nextTickAt += tickNanos;
+        }
+        replica.endTurn();
+        settings.log().sync();
+        for (Outbound outbound : outbox) {
+            settings.transport().send(outbound.to(), outbound.message());
+        }
+        outbox.clear();
+        status = replica.status();
+        if (!toCallback.isEmpty()) {
+            List<Runnable> work = new ArrayList<>(toCallback);
+            toCallback.clear();
+            callbacks.execute(() -> work.forEach(Runnable::run));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ Replica.Effects
+
+    @Override
+    public void send(NodeId to, Message message) {
+        outbox.add(new Outbound(to, message));
+    }
+
+    @Override
+    public void complete(long requestId, Object result) {
+        Submit submit = inFlight.remove(requestId);
+        if (submit != null) {
+            Object value = submit.request().op() == ClientRequest.Op.GET ? Optional.ofNullable(result) : result;
+            toCallback.add(() -> submit.future().complete(value));
+        }
+    }
+
+    @Override
+    public void fail(long requestId, NodeSyncException error) {
+        Submit submit = inFlight.remove(requestId);
+        if (submit != null) {
+            toCallback.add(() -> submit.future().completeExceptionally(error));
+        }
+    }
+
+    @Override
+    public void peerChanged(NodeId peer, boolean up) {
+        if (up) {
+            LOG.info("[RECOVERED] Peer {} is back UP", peer);
+        } else {
+            LOG.warn("[FAILURE  ] Peer {} is DOWN", peer);
+        }
+        toCallback.add(() -> listeners.forEach(listener -> {
+            if (up) {
+                listener.onPeerUp(peer);
+            } else {
+                listener.onPeerDown(peer);
+            }
+        }));
+    }
+
+    @Override
+    public void leaderChanged(NodeId leader, long term) {
+        if (leader != null) {
+            LOG.info("[ELECTION ] New leader elected: {}", leader);
+        }
+        toCallback.add(() -> listeners.forEach(listener -> listener.onLeaderChange(leader, term)));
+    }
+
+    // ------------------------------------------------------------------------------------------ shutdown
+
+    /**
+     * Stops the loop and waits for it; then fails everything not completed with {@link NodeClosedException}.
+     * Idempotent.
+     */
+    void close() {
+        running = false;
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            thread.interrupt();
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!thread.isAlive()) {
+            shutdownFromLoop(); // covers a loop that was never started
+        }
+        callbacks.shutdown();
+        try {
+            if (!callbacks.awaitTermination(10, TimeUnit.SECONDS)) {
+                callbacks.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            callbacks.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean shutDown;
+
+    /** Runs once, on the loop thread when it ends (or on the closer if it never ran). */
+    private synchronized void shutdownFromLoop() {
+        if (shutDown) {
+            return;
+        }
+        shutDown = true;
+        settings.transport().close();
+        NodeClosedException closed = closedException();
+        List<CompletableFuture<Object>> orphans = new ArrayList<>();
+        inFlight.values().forEach(submit -> orphans.add(submit.future()));
+        inFlight.clear();
+        for (Object event : batch) {
+            if (event instanceof Submit submit) {
+                orphans.add(submit.future());
+            }
+        }
+        batch.clear();
+        Object event;
+        while ((event = inbox.poll()) != null) {
+            if (event instanceof Submit submit) {
+                orphans.add(submit.future());
+            }
+        }
+        List<Runnable> pendingCallbacks = new ArrayList<>(toCallback);
+        toCallback.clear();
+        try {
+            callbacks.execute(() -> {
+                pendingCallbacks.forEach(Runnable::run);
+                orphans.forEach(future -> future.completeExceptionally(closed));
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            orphans.forEach(future -> future.completeExceptionally(closed));
+        }
+    }
+
+    private NodeClosedException closedException() {
+        Throwable cause = failure;
+        return cause == null ? new NodeClosedException("node " + id + " is closed")
+                : new NodeClosedException("node " + id + " stopped after an internal error: " + cause, cause);
+    }
+
+    /** The replica, for in-process inspection only (tests); never touch it from another thread while running. */
+    Replica replicaForInspection() {
+        return replica;
+    }
+}
