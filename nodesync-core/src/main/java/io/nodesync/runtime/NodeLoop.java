@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 final class NodeLoop implements Replica.Effects {
 
-    private static final Logger LOG = LoggerFactory.getLogger("io.nodesync.Node");
     private static final int MAX_EVENTS_PER_TURN = 4096;
 
     /** A peer message waiting in the inbox. */
@@ -53,6 +52,8 @@ final class NodeLoop implements Replica.Effects {
 
     private final NodeSettings settings;
     private final NodeId id;
+    /** One logger per node, named {@code io.nodesync.node.<id>}, so output from nodes sharing a JVM tells them apart. */
+    private final Logger log;
     private final Replica replica;
     private final ArrayBlockingQueue<Object> inbox;
     private final CopyOnWriteArrayList<NodeListener> listeners;
@@ -74,6 +75,7 @@ final class NodeLoop implements Replica.Effects {
     NodeLoop(NodeSettings settings, CopyOnWriteArrayList<NodeListener> listeners) {
         this.settings = settings;
         this.id = settings.id();
+        this.log = LoggerFactory.getLogger("io.nodesync.node." + id);
         this.listeners = listeners;
         this.inbox = new ArrayBlockingQueue<>(settings.limits().inboxCapacity());
         this.tickNanos = settings.timing().tick().toNanos();
@@ -156,7 +158,7 @@ final class NodeLoop implements Replica.Effects {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             failure = t;
-            LOG.error("Node {} stopped: its loop hit a broken invariant", id, t);
+            log.error("Node {} stopped: its loop hit a broken invariant", id, t);
         } finally {
             running = false;
             shutdownFromLoop();
@@ -224,9 +226,9 @@ final class NodeLoop implements Replica.Effects {
     @Override
     public void peerChanged(NodeId peer, boolean up) {
         if (up) {
-            LOG.info("[RECOVERED] Peer {} is back UP", peer);
+            log.info("[RECOVERED] Peer {} is back UP", peer);
         } else {
-            LOG.warn("[FAILURE  ] Peer {} is DOWN", peer);
+            log.warn("[FAILURE  ] Peer {} is DOWN", peer);
         }
         toCallback.add(() -> listeners.forEach(listener -> {
             if (up) {
@@ -240,7 +242,7 @@ final class NodeLoop implements Replica.Effects {
     @Override
     public void leaderChanged(NodeId leader, long term) {
         if (leader != null) {
-            LOG.info("[ELECTION ] New leader elected: {}", leader);
+            log.info("[ELECTION ] New leader elected: {}", leader);
         }
         toCallback.add(() -> listeners.forEach(listener -> listener.onLeaderChange(leader, term)));
     }
