@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param pendingEventualWrites this node's accepted eventual writes not yet seen committed
  * @param consistency the cluster-wide consistency policy as this node currently sees it
  * @param peers each peer and whether the failure detector sees it up
+ * @param tombstones deleted keys whose delete markers are not yet collected
  */
 public record NodeStatus(
         NodeId id,
@@ -28,7 +29,8 @@ public record NodeStatus(
         long lastLogIndex,
         int pendingEventualWrites,
         ConsistencyPolicy consistency,
-        Map<NodeId, PeerState> peers) {
+        Map<NodeId, PeerState> peers,
+        int tombstones) {
 
     /** Whether a peer answers heartbeats. */
     public enum PeerState {
@@ -64,6 +66,6 @@ public record NodeStatus(
         return "id=" + id + " role=" + role.name().toLowerCase(java.util.Locale.ROOT) + " term=" + term
                 + " leader=" + (leader == null ? "none" : leader) + " commit=" + commitIndex + " applied="
                 + appliedIndex + " pending=" + pendingEventualWrites + " consistency=" + consistency.wireName()
-                + " peers=" + peerList;
+                + " peers=" + peerList + " tombstones=" + tombstones;
     }
 }

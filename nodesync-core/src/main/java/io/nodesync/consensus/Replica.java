@@ -5,12 +5,14 @@ import io.nodesync.LimitExceededException;
 import io.nodesync.NodeId;
 import io.nodesync.NodeStatus;
 import io.nodesync.NodeSyncException;
+import io.nodesync.OutcomeUnknownException;
 import io.nodesync.QuorumNotReachedException;
 import io.nodesync.Role;
 import io.nodesync.election.FailureDetector;
 import io.nodesync.log.Log;
 import io.nodesync.protocol.ClientCommand;
 import io.nodesync.protocol.ClientCommand.Kind;
+import io.nodesync.protocol.Command;
 import io.nodesync.protocol.Entry;
 import io.nodesync.protocol.Message;
 import io.nodesync.protocol.Message.ForwardCommands;
@@ -118,6 +120,9 @@ public final class Replica {
     private final LinkedHashMap<NodeId, List<Long>> readRequestBuffer = new LinkedHashMap<>();
     private final LinkedHashMap<NodeId, Map<Long, List<Long>>> readResponseBuffer = new LinkedHashMap<>();
 
+    private final HashMap<NodeId, Long> peerWatermarks = new HashMap<>();
+    private final int purgeIntervalTicks;
+
     private NodeId reportedLeader;
     private long reportedTerm = -1;
     private Role lastRole = Role.FOLLOWER;
@@ -173,6 +178,7 @@ public final class Replica {
         this.log = log;
         this.failureDetector = new FailureDetector(config.peers(), config.timing().failureTimeoutTicks());
         this.retryTicks = 2 * config.timing().electionTimeoutTicks();
+        this.purgeIntervalTicks = 10 * config.timing().electionTimeoutTicks();
         this.raft = new RaftCore(self, config.peers(), log, config.election(), config.timing().heartbeatTicks(),
                 config.timing().electionTimeoutTicks(), random, new RaftCallbacks(), config.raftOptions());
     }
@@ -210,9 +216,12 @@ public final class Replica {
             pingElapsed = 0;
             if (raft.role() != Role.LEADER) {
                 for (NodeId peer : config.peers()) {
-                    effects.send(peer, Ping.INSTANCE); // the leader's heartbeats already serve as its pings
+                    effects.send(peer, new Ping(watermark())); // a leader's heartbeats serve as its pings
                 }
             }
+        }
+        if (ticks % purgeIntervalTicks == 0) {
+            maybePurgeTombstones();
         }
         expireRequests();
         if (!quorumReachable()) {
@@ -249,7 +258,9 @@ public final class Replica {
                     confirm(read, response.readIndex());
                 }
             }
-        } else if (!(message instanceof Ping)) {
+        } else if (message instanceof Ping ping) {
+            peerWatermarks.merge(from, ping.watermark(), Math::max); // watermarks only grow; ignore late pings
+        } else {
             raft.step(from, message);
         }
         settle();
@@ -585,8 +596,10 @@ public final class Replica {
                 break; // deadlines follow submission order
             }
             writeIterator.remove();
-            effects.fail(write.requestId, new QuorumNotReachedException("no majority committed the write within "
-                    + config.timing().requestTimeoutTicks() + " ticks", write.sent));
+            String detail = "no majority committed the write within " + config.timing().requestTimeoutTicks()
+                    + " ticks";
+            effects.fail(write.requestId, write.sent ? new OutcomeUnknownException(detail)
+                    : new QuorumNotReachedException(detail, false));
         }
         Iterator<PendingRead> readIterator = reads.values().iterator();
         while (readIterator.hasNext()) {
@@ -616,6 +629,35 @@ public final class Replica {
                 readIterator.remove();
                 effects.fail(read.requestId, noQuorumKnown());
             }
+        }
+    }
+
+    /**
+     * A lower bound on the timestamp of every eventual write of this node not yet applied, now or in the future: the
+     * oldest pending one, or, with none pending, just above the clock (later writes are stamped above it).
+     */
+    long watermark() {
+        // Pending writes are kept in stamp order, so the first is the oldest.
+        // The clock never issues a stamp at or below one it issued or observed (physical time is not trusted here:
+        // a clock stepped back must not let a future write fall under a reported watermark).
+        return eventual.isEmpty() ? clock.last() + 1 : eventual.values().iterator().next().timestamp();
+    }
+
+    /**
+     * As leader, collects tombstones below every node's watermark. Until every peer has reported one, nothing is
+     * collected: a silent peer may still hold an older pending write.
+     */
+    private void maybePurgeTombstones() {
+        if (!raft.acceptsProposals() || stateMachine.tombstoneCount() == 0
+                || peerWatermarks.size() < config.peers().size()) {
+            return;
+        }
+        long horizon = watermark();
+        for (long peerWatermark : peerWatermarks.values()) {
+            horizon = Math.min(horizon, peerWatermark);
+        }
+        if (horizon > stateMachine.purgeHorizon()) {
+            raft.propose(List.of(new Command.PurgeTombstones(horizon)));
         }
     }
 
@@ -664,7 +706,8 @@ public final class Replica {
             peers.put(peer, failureDetector.isUp(peer) ? NodeStatus.PeerState.UP : NodeStatus.PeerState.DOWN);
         }
         return new NodeStatus(self, raft.role(), raft.term(), raft.leader(), raft.commitIndex(),
-                stateMachine.appliedIndex(), log.lastIndex(), eventual.size(), currentMode(), peers);
+                stateMachine.appliedIndex(), log.lastIndex(), eventual.size(), currentMode(), peers,
+                stateMachine.tombstoneCount());
     }
 
     public NodeId self() {

@@ -56,11 +56,12 @@ public sealed interface Message {
     record TimeoutNow(long term) implements Message {
     }
 
-    /** Liveness only: every node pings every peer so that each can tell which peers are up. */
-    record Ping() implements Message {
-        /** The one instance. */
-        public static final Ping INSTANCE = new Ping();
-
+    /**
+     * Liveness: every follower pings every peer so that each can tell which peers are up. It also carries the
+     * sender's eventual-write watermark: no eventual write of the sender that is not yet applied has a timestamp
+     * below it, which tells the leader how far tombstones may be collected.
+     */
+    record Ping(long watermark) implements Message {
         @Override
         public long term() {
             return 0;

@@ -54,6 +54,9 @@ public final class KvStateMachine {
     private Versioned modeRegister;
     private long appliedIndex;
     private int liveKeys;
+    /** Tombstoned keys, so that collecting them costs the number of tombstones, not the size of the map. */
+    private final LinkedHashMap<String, Long> tombstones = new LinkedHashMap<>();
+    private long purgeHorizon;
 
     /**
      * Applies the next committed entry.
@@ -71,6 +74,9 @@ public final class KvStateMachine {
         if (command instanceof ClientCommand client) {
             return applyClient(client);
         }
+        if (command instanceof Command.PurgeTombstones purge) {
+            purgeTombstones(purge.horizon());
+        }
         return null;
     }
 
@@ -82,6 +88,11 @@ public final class KvStateMachine {
                 return DUPLICATE;
             }
             window.add(command.seq());
+        }
+        if (command.eventual() && command.timestamp() < purgeHorizon) {
+            // Older than collected tombstones: a late duplicate of a write applied before the purge (see
+            // PurgeTombstones), which must not resurrect a key whose delete was collected.
+            return command.kind() == ClientCommand.Kind.DELETE ? Boolean.FALSE : null;
         }
         Versioned incoming = new Versioned(command.value(), command.timestamp(), command.stamper());
         switch (command.kind()) {
@@ -120,6 +131,35 @@ public final class KvStateMachine {
         }
         data.put(key, incoming);
         liveKeys += (exists(incoming) ? 1 : 0) - (exists(current) ? 1 : 0);
+        if (incoming.isTombstone()) {
+            tombstones.put(key, incoming.timestamp());
+        } else if (current != null && current.isTombstone()) {
+            tombstones.remove(key);
+        }
+    }
+
+    private void purgeTombstones(long horizon) {
+        if (horizon <= purgeHorizon) {
+            return;
+        }
+        purgeHorizon = horizon;
+        tombstones.entrySet().removeIf(tombstone -> {
+            if (tombstone.getValue() < horizon) {
+                data.remove(tombstone.getKey());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** How many deleted keys still hold a tombstone. */
+    public int tombstoneCount() {
+        return tombstones.size();
+    }
+
+    /** Eventual writes stamped before this are duplicates and ignored; tombstones before it are collected. */
+    public long purgeHorizon() {
+        return purgeHorizon;
     }
 
     private static boolean exists(Versioned version) {
