@@ -59,6 +59,8 @@ final class NodeLoop implements Replica.Effects {
     private final CopyOnWriteArrayList<NodeListener> listeners;
     private final ExecutorService callbacks;
     private final Thread thread;
+    /** Joined on close: an executor reports termination slightly before its worker thread has ended. */
+    private final List<Thread> callbackThreads = new CopyOnWriteArrayList<>();
     private final long tickNanos;
     private final AtomicLong droppedMessages = new AtomicLong();
 
@@ -89,6 +91,7 @@ final class NodeLoop implements Replica.Effects {
                 runnable -> {
                     Thread callbackThread = new Thread(runnable, "nodesync-callback-" + id);
                     callbackThread.setDaemon(true);
+                    callbackThreads.add(callbackThread);
                     return callbackThread;
                 });
         this.thread = new Thread(this::run, "nodesync-loop-" + id);
@@ -267,9 +270,17 @@ final class NodeLoop implements Replica.Effects {
             shutdownFromLoop(); // covers a loop that was never started
         }
         callbacks.shutdown();
+        if (callbackThreads.contains(Thread.currentThread())) {
+            return; // closed from a callback (e.g. a listener): the executor ends once that callback returns
+        }
         try {
             if (!callbacks.awaitTermination(10, TimeUnit.SECONDS)) {
                 callbacks.shutdownNow();
+            }
+            for (Thread callbackThread : callbackThreads) {
+                if (callbackThread != Thread.currentThread()) {
+                    callbackThread.join(TimeUnit.SECONDS.toMillis(10));
+                }
             }
         } catch (InterruptedException e) {
             callbacks.shutdownNow();
