@@ -361,21 +361,22 @@ public final class LocalCluster implements AutoCloseable {
             throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long recheck = timing.tick().toNanos();
-        lock.lock();
-        try {
-            while (!condition.test(this)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new TimeoutException("no " + description + " within " + timeout + "; nodes: "
-                            + describe());
-                }
+        // The condition runs without the lock: it may block on a node (a read), whose callback thread may need the
+        // lock to signal a listener event.
+        while (!condition.test(this)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException("no " + description + " within " + timeout + "; nodes: " + describe());
+            }
+            lock.lock();
+            try {
                 // Status snapshots change every turn, not only on listener events, so re-check at tick pace too.
                 changed.await(Math.min(left, recheck), TimeUnit.NANOSECONDS);
+            } finally {
+                lock.unlock();
             }
-            return this;
-        } finally {
-            lock.unlock();
         }
+        return this;
     }
 
     private String describe() {
