@@ -6,7 +6,7 @@ import java.util.Locale;
  * What a write waits for and how a read is served.
  *
  * <p>The cluster has one current policy, switchable at runtime from any node ({@link Store#setConsistency}); each
- * call may also name its own. {@code compareAndSet} is always linearizable, whatever the policy.
+ * call may also name its own. {@code compareAndSet} is always linearizable, whatever the policy. Immutable.
  */
 public enum ConsistencyPolicy {
     /**

@@ -6,7 +6,7 @@ package io.nodesync;
  *
  * <p>When {@link #outcomeUnknown()} is {@code true} the write had already been handed to the replication log and
  * may still take effect later, as with any consensus system; the caller must treat it as "maybe". When it is
- * {@code false} the request was never replicated and had no effect (reads always have none).
+ * {@code false} the request was never replicated and had no effect (reads always have none). Immutable once thrown.
  */
 public class QuorumNotReachedException extends NodeSyncException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,6 @@
 package io.nodesync;
 
-/** The Raft role a node plays at one moment. */
+/** The Raft role a node plays at one moment. Immutable, like every enum. */
 public enum Role {
     /** Replicates the leader's log; forwards client writes and strong reads to it. */
     FOLLOWER,

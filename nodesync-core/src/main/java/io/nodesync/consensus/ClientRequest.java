@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One request of an application to a node, as the node loop hands it to the {@link Replica}. Arguments are
- * validated by the caller before it reaches the loop.
+ * validated by the caller before it reaches the loop. Immutable.
  *
  * @param id the caller's identifier, echoed in the completion
  * @param op what is asked

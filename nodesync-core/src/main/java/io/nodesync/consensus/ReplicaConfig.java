@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything a {@link Replica} needs to know about its place in the cluster.
+ * Everything a {@link Replica} needs to know about its place in the cluster. Immutable.
  *
  * @param self this node
  * @param peers the other members

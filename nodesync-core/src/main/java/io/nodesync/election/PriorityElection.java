@@ -17,6 +17,8 @@ import java.util.random.RandomGenerator;
  *   <li>Leadership transfer: a leader that sees a higher-ranked peer up and fully caught up asks it to campaign at
  *       once ({@code TimeoutNow}); the peer then wins an ordinary Raft election in the next term.</li>
  * </ol>
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class PriorityElection implements Election {
 

@@ -9,6 +9,8 @@ import java.util.random.RandomGenerator;
  * Raft's election (section 5.2 of the paper): each node draws its timeout uniformly from
  * {@code [base, 2 * base)}, so that one usually times out first and wins before the others start. No node is
  * preferred; a leader keeps office while it holds a majority.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class RaftElection implements Election {
 

@@ -4,7 +4,7 @@ import io.nodesync.NodeId;
 import java.util.Objects;
 
 /**
- * A change a client asked for, as it travels to the leader and through the log.
+ * A change a client asked for, as it travels to the leader and through the log. Immutable.
  *
  * <p>{@code (origin, session, seq)} names the request uniquely across restarts of its origin node: the origin
  * completes its caller when it applies the command, and the state machine applies a strong command at most once

@@ -3,7 +3,7 @@ package io.nodesync.protocol;
 import java.util.Objects;
 
 /**
- * One entry of the replicated log.
+ * One entry of the replicated log. Immutable.
  *
  * @param index its position, from 1
  * @param term the term of the leader that created it

@@ -2,7 +2,7 @@ package io.nodesync.protocol;
 
 import io.nodesync.NodeId;
 
-/** The last-writer-wins order of {@code (timestamp, stamper)} pairs, the same on every node. */
+/** The last-writer-wins order of {@code (timestamp, stamper)} pairs, the same on every node. Stateless. */
 public final class Stamps {
     private Stamps() {
     }

@@ -10,7 +10,8 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The {@link Node} implementation: a {@link NodeLoop} plus the {@link Store} facade. Build it with the builder. */
+/** The {@link Node} implementation: a {@link NodeLoop} plus the {@link Store} facade. Build it with the builder.
+ * Thread-safe, as {@link Node} requires. */
 public final class DefaultNode implements Node {
 
     private static final int NEW = 0;

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything needed to run one node, as checked and assembled by {@link io.nodesync.NodeBuilder}.
+ * Everything needed to run one node, as checked and assembled by {@link io.nodesync.NodeBuilder}. Immutable.
  *
  * @param id this node
  * @param peers the other members

@@ -5,6 +5,7 @@ import io.nodesync.protocol.Stamps;
 
 /**
  * A value (or a tombstone, when {@code value} is {@code null}) with the stamp that orders it last-writer-wins.
+ * Immutable.
  *
  * @param value the value, or {@code null} for a deleted key
  * @param timestamp hybrid logical clock timestamp of the write
