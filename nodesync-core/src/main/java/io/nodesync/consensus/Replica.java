@@ -131,8 +131,10 @@ public final class Replica {
         final long requestId;
         final ClientCommand command;
         final long deadline;
-        boolean sent;
-        long sentAt;
+        /** Once handed to a leader it may be in a log, so its failure is "outcome unknown" from then on. */
+        boolean everSent;
+        /** When it was last handed to a leader, or -1 if it waits for one. */
+        long sentAt = -1;
 
         PendingWrite(long requestId, ClientCommand command, long deadline) {
             this.requestId = requestId;
@@ -365,7 +367,7 @@ public final class Replica {
     private void dispatch(PendingWrite write) {
         NodeId leader = raft.leader();
         if (leader == null || (leader.equals(self) && !raft.acceptsProposals())) {
-            write.sent = false;
+            write.sentAt = -1;
             return;
         }
         if (strongSeq - write.command.seq() >= KvStateMachine.RETRY_WINDOW) {
@@ -376,7 +378,7 @@ public final class Replica {
         } else {
             forwardBuffer.computeIfAbsent(leader, k -> new ArrayList<>()).add(write.command);
         }
-        write.sent = true;
+        write.everSent = true;
         write.sentAt = ticks;
     }
 
@@ -570,7 +572,7 @@ public final class Replica {
     private void retryStale() {
         long staleBefore = ticks - retryTicks;
         for (PendingWrite write : writes.values()) {
-            if (!write.sent || write.sentAt <= staleBefore) {
+            if (write.sentAt < 0 || write.sentAt <= staleBefore) {
                 dispatch(write);
             }
         }
@@ -598,7 +600,7 @@ public final class Replica {
             writeIterator.remove();
             String detail = "no majority committed the write within " + config.timing().requestTimeoutTicks()
                     + " ticks";
-            effects.fail(write.requestId, write.sent ? new OutcomeUnknownException(detail)
+            effects.fail(write.requestId, write.everSent ? new OutcomeUnknownException(detail)
                     : new QuorumNotReachedException(detail, false));
         }
         Iterator<PendingRead> readIterator = reads.values().iterator();
@@ -617,7 +619,7 @@ public final class Replica {
         Iterator<PendingWrite> writeIterator = writes.values().iterator();
         while (writeIterator.hasNext()) {
             PendingWrite write = writeIterator.next();
-            if (!write.sent) {
+            if (!write.everSent) {
                 writeIterator.remove();
                 effects.fail(write.requestId, noQuorumKnown());
             }
