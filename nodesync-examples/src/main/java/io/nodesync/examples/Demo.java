@@ -41,9 +41,10 @@ final class Demo {
                 .election(Election.priority()).build().start()) {
             say("Started nodes 5000, 5001, 5002 in this process (in-memory network, priority election)");
 
-            Node leader = cluster.awaitLeader(WAIT);
-            check("leader elected: " + leader.id() + " (the highest port)", leader.id().equals(NodeId.of("5002")),
-                    "expected 5002");
+            // Whoever times out first may lead for a moment; the priority election then hands office to the
+            // highest live, caught-up port.
+            Node leader = awaitLeaderNamed(cluster, "5002");
+            say("leader elected: " + leader.id() + " (the highest port)");
 
             Node follower = cluster.node(NodeId.of("5000"));
             say("SET colour blue  -> node 5000 (a follower; it forwards to the leader)");
@@ -56,9 +57,8 @@ final class Demo {
 
             say("Killing the leader " + leader.id());
             cluster.kill(leader.id());
-            Node next = cluster.awaitNewLeader(leader.id(), WAIT);
-            check("a new leader is elected: " + next.id(), next.id().equals(NodeId.of("5001")),
-                    "expected the next highest port");
+            Node next = awaitLeaderNamed(cluster, "5001");
+            say("a new leader is elected: " + next.id() + " (the highest port still up)");
             next.store().put("colour", "green");
             check("writes continue: SET colour green -> OK",
                     follower.store().get("colour", ConsistencyPolicy.STRONG).equals(Optional.of("green")), "");
@@ -92,13 +92,17 @@ final class Demo {
                 say("node " + node.id() + ": colour = " + viewOf(node, "colour").orElse("NOT_FOUND")
                         + ", consistency = " + node.store().consistency().wireName());
             }
-            check("every node converged on purple and on eventual mode", true, "");
-            cluster.awaitCondition(WAIT, "5002 to lead", c -> c.currentLeader()
-                    .map(node -> node.id().equals(NodeId.of("5002"))).orElse(false));
+            say("every node converged on purple and on eventual mode");
+            awaitLeaderNamed(cluster, "5002");
             say("5002 is back in charge: the highest live, caught-up port leads (by leadership transfer)");
         }
         say(failures == 0 ? "Demo finished: every check held." : "Demo finished with " + failures + " failed check(s).");
         return failures == 0 ? 0 : 1;
+    }
+
+    private static Node awaitLeaderNamed(LocalCluster cluster, String id) throws Exception {
+        return cluster.awaitCondition(WAIT, id + " to lead", c -> c.currentLeader()
+                .map(node -> node.id().equals(NodeId.of(id))).orElse(false)).currentLeader().orElseThrow();
     }
 
     private static Optional<String> viewOf(Node node, String key) {
