@@ -3,7 +3,8 @@ package io.nodesync;
 /**
  * Receives a node's leader and peer liveness changes. Called on the node's callback thread, never on its node loop,
  * one event at a time in the order they happened; a slow listener delays later callbacks and future completions of
- * that node, so hand long work elsewhere. Every method has an empty default.
+ * that node, so hand long work elsewhere. Every method has an empty default. A listener added while the node runs
+ * may still receive an event of the turn that ended just before it was added.
  */
 public interface NodeListener {
 

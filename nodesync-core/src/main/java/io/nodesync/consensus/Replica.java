@@ -22,7 +22,6 @@ import io.nodesync.protocol.Message.ReadIndexResponse;
 import io.nodesync.store.HybridClock;
 import io.nodesync.store.KvStateMachine;
 import io.nodesync.store.Versioned;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -111,7 +110,8 @@ public final class Replica {
 
     private final LinkedHashMap<Long, ClientCommand> eventual = new LinkedHashMap<>();
     private final HashMap<Long, Long> eventualSentAt = new HashMap<>();
-    private final ArrayDeque<ClientCommand> eventualToSend = new ArrayDeque<>();
+    /** Eventual writes to push to the leader, by seq: a write queued twice is sent once. */
+    private final LinkedHashMap<Long, ClientCommand> eventualToSend = new LinkedHashMap<>();
     private final HashMap<String, ClientCommand> overlay = new HashMap<>();
     private ClientCommand pendingMode;
 
@@ -179,7 +179,9 @@ public final class Replica {
         this.effects = effects;
         this.log = log;
         this.failureDetector = new FailureDetector(config.peers(), config.timing().failureTimeoutTicks());
-        this.retryTicks = 2 * config.timing().electionTimeoutTicks();
+        // Long enough for a leader to answer through a normal round trip, short enough that a lost forward costs
+        // one election timeout, not several.
+        this.retryTicks = config.timing().electionTimeoutTicks();
         this.purgeIntervalTicks = 10 * config.timing().electionTimeoutTicks();
         this.raft = new RaftCore(self, config.peers(), log, config.election(), config.timing().heartbeatTicks(),
                 config.timing().electionTimeoutTicks(), random, new RaftCallbacks(), config.raftOptions());
@@ -295,14 +297,14 @@ public final class Replica {
     public void endTurn() {
         pushEventualWrites();
         if (!toPropose.isEmpty()) {
+            // Observe every stamp of the batch first: a strong write is then stamped above the eventual writes and
+            // the origin floors that came with it, whatever their order in the batch.
+            for (ClientCommand command : toPropose) {
+                clock.observe(command.timestamp());
+            }
             List<ClientCommand> batch = new ArrayList<>(toPropose.size());
             for (ClientCommand command : toPropose) {
-                if (command.eventual()) {
-                    clock.observe(command.timestamp());
-                    batch.add(command);
-                } else {
-                    batch.add(command.stamped(clock.next(nowMillis), self));
-                }
+                batch.add(command.eventual() ? command : command.stamped(clock.next(nowMillis), self));
             }
             toPropose.clear();
             raft.propose(batch); // if leadership was lost meanwhile, the leader-change retry re-sends them
@@ -338,8 +340,10 @@ public final class Replica {
             effects.fail(request.id(), tooManyRequests());
             return;
         }
+        // The origin's clock reading is a floor for the leader's stamp, so that a strong write sorts after every
+        // write this node accepted before it, even one the leader has not seen yet.
         ClientCommand command = new ClientCommand(kind, false, self, session, ++strongSeq, request.key(),
-                request.value(), request.expected(), 0, null);
+                request.value(), request.expected(), clock.next(nowMillis), self);
         PendingWrite write = new PendingWrite(request.id(), command, ticks + config.timing().requestTimeoutTicks());
         writes.put(command.seq(), write);
         dispatch(write);
@@ -355,7 +359,7 @@ public final class Replica {
         ClientCommand command = new ClientCommand(kind, true, self, session, ++eventualSeq, request.key(),
                 request.value(), null, clock.next(nowMillis), self);
         eventual.put(command.seq(), command);
-        eventualToSend.add(command);
+        eventualToSend.put(command.seq(), command);
         if (kind == Kind.SET_MODE) {
             pendingMode = command;
         } else {
@@ -388,8 +392,10 @@ public final class Replica {
             return;
         }
         int pushed = 0;
-        while (!eventualToSend.isEmpty() && pushed < MAX_EVENTUAL_PER_TURN) {
-            ClientCommand command = eventualToSend.pollFirst();
+        Iterator<ClientCommand> queued = eventualToSend.values().iterator();
+        while (queued.hasNext() && pushed < MAX_EVENTUAL_PER_TURN) {
+            ClientCommand command = queued.next();
+            queued.remove();
             if (!eventual.containsKey(command.seq())) {
                 continue; // applied since it was queued
             }
@@ -565,7 +571,7 @@ public final class Replica {
             }
         }
         eventualToSend.clear();
-        eventualToSend.addAll(eventual.values());
+        eventualToSend.putAll(eventual);
     }
 
     /** Re-sends what went unanswered for a retry interval: a message may have been lost on the way. */
@@ -585,7 +591,7 @@ public final class Replica {
         for (ClientCommand command : eventual.values()) {
             Long sentAt = eventualSentAt.get(command.seq());
             if (sentAt == null || sentAt <= staleBefore) {
-                eventualToSend.add(command);
+                eventualToSend.put(command.seq(), command);
             }
         }
     }
@@ -673,7 +679,12 @@ public final class Replica {
                 + (writes.size() + reads.size()) + ")");
     }
 
-    /** Whether the failure detector sees a majority (this node included). */
+    /**
+     * Whether this node's own failure detector hears from a majority (this node included). Deliberately this node's
+     * own evidence only: trusting a leader it still hears would turn "no majority" into "outcome unknown" for the
+     * seconds a cut-off leader takes to step down. The price: behind a one-way partition that lets this node hear
+     * its leader but not a majority, strong requests are refused although the leader could serve them.
+     */
     public boolean quorumReachable() {
         return 1 + failureDetector.upCount() >= raft.quorum();
     }

@@ -69,6 +69,7 @@ public final class LocalCluster implements AutoCloseable {
     private final InMemoryNetwork network = new InMemoryNetwork();
     private final Map<NodeId, InMemoryLog> logs = new LinkedHashMap<>();
     private final Map<NodeId, Node> running = new LinkedHashMap<>();
+    private final List<NodeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private boolean closed;
@@ -208,8 +209,24 @@ public final class LocalCluster implements AutoCloseable {
                 .limits(limits)
                 .build();
         node.addListener(signaller);
+        listeners.forEach(node::addListener);
         running.put(id, node);
         node.start();
+    }
+
+    /**
+     * Adds a listener to every running node and to every node started or restarted later, so that no event after
+     * this call is missed. A node's listener may still receive an event of a turn that ended just before.
+     */
+    public void addListener(NodeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        lock.lock();
+        try {
+            listeners.add(listener);
+            running.values().forEach(node -> node.addListener(listener));
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Every node id, running or not, in order. */

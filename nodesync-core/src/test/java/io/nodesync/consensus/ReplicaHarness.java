@@ -46,6 +46,8 @@ final class ReplicaHarness {
     BiPredicate<NodeId, NodeId> linkUp = (from, to) -> !isolated.contains(from) && !isolated.contains(to);
     private final SplittableRandom random;
     private long time = 1_000_000;
+    /** Per-node physical clock offsets in milliseconds, to model clock skew between machines. */
+    final Map<NodeId, Long> skewMillis = new HashMap<>();
     private long nextRequestId;
     int completions;
 
@@ -104,11 +106,15 @@ final class ReplicaHarness {
         return replicas.get(NodeId.of(number));
     }
 
+    private long timeOf(NodeId id) {
+        return time + skewMillis.getOrDefault(id, 0L);
+    }
+
     long submit(int number, ClientRequest.Op op, String key, String value, String expected,
             ConsistencyPolicy policy) {
         long id = ++nextRequestId;
         Replica replica = replica(number);
-        replica.setTime(time);
+        replica.setTime(timeOf(replica.self()));
         replica.submit(new ClientRequest(id, op, key, value, expected, policy));
         replica.endTurn();
         return id;
@@ -130,7 +136,7 @@ final class ReplicaHarness {
             if (target == null || !linkUp.test(envelope.from(), envelope.to())) {
                 continue;
             }
-            target.setTime(time);
+            target.setTime(timeOf(target.self()));
             target.receive(envelope.from(), envelope.message());
             target.endTurn();
         }
@@ -140,7 +146,7 @@ final class ReplicaHarness {
     void tick() {
         time += TIMING.tick().toMillis();
         for (Replica replica : replicas.values()) {
-            replica.setTime(time);
+            replica.setTime(timeOf(replica.self()));
             replica.tick();
             replica.endTurn();
         }

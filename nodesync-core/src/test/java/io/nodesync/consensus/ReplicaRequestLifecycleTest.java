@@ -135,6 +135,24 @@ class ReplicaRequestLifecycleTest {
         assertThat(h.replica(follower).status().pendingEventualWrites()).isZero();
     }
 
+    @Test
+    void aStrongWriteSortsAfterAnEventualWriteItsOriginAcceptedBeforeEvenIfTheLeaderSeesItLater() {
+        ReplicaHarness h = new ReplicaHarness(3, 7);
+        Replica leader = h.awaitLeader();
+        int follower = ReplicaHarness.number(leader.self()) == 1 ? 2 : 1;
+        h.skewMillis.put(leader.self(), -500L); // the leader's clock is behind the follower's
+        h.submit(follower, Op.PUT, "k", "eventual", null, ConsistencyPolicy.EVENTUAL);
+        // The eventual write's forward is lost: the leader stamps the strong write before it ever sees it.
+        h.network.removeIf(e -> e.message() instanceof Message.ForwardCommands);
+        long strong = h.submit(follower, Op.PUT, "k", "strong", null, ConsistencyPolicy.STRONG);
+        assertThat(h.awaitOutcome(follower, strong).error()).isNull();
+        h.tick(3 * ReplicaHarness.TIMING.electionTimeoutTicks()); // the forwarder re-sends the eventual write
+        assertThat(h.replica(follower).status().pendingEventualWrites()).isZero();
+        for (Replica replica : h.replicas.values()) {
+            assertThat(replica.stateMachine().get("k")).as("node %s", replica.self()).isEqualTo("strong");
+        }
+    }
+
     private static List<Entry> entries(Replica replica) {
         List<Entry> entries = new ArrayList<>();
         for (long i = 1; i <= replica.raft().log().lastIndex(); i++) {
