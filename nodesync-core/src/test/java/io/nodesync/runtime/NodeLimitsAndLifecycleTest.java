@@ -141,6 +141,30 @@ class NodeLimitsAndLifecycleTest {
         assertThatThrownBy(() -> node.store().get("k")).isInstanceOf(NodeClosedException.class);
     }
 
+    @Test
+    void aNodeClosedFromItsOwnListenerStopsWithoutDeadlock() throws Exception {
+        io.nodesync.transport.InMemoryNetwork network = new io.nodesync.transport.InMemoryNetwork();
+        Node node = Node.builder().id("solo").transport(network.transport(io.nodesync.NodeId.of("solo"))).build();
+        CompletableFuture<Void> closedInCallback = new CompletableFuture<>();
+        node.addListener(new io.nodesync.NodeListener() {
+            @Override
+            public void onLeaderChange(io.nodesync.NodeId leader, long term) {
+                node.close(); // on the node's own callback thread
+                closedInCallback.complete(null);
+            }
+        });
+        try {
+            node.start();
+            closedInCallback.get(10, TimeUnit.SECONDS);
+            assertThat(node.isRunning()).isFalse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> nodesyncThreads().stream()
+                    .noneMatch(thread -> thread.getName().endsWith("-solo")));
+        } finally {
+            node.close();
+            network.close();
+        }
+    }
+
     private static Set<Thread> nodesyncThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().startsWith("nodesync-") && thread.isAlive())
