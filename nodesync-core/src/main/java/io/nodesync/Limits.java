@@ -13,8 +13,13 @@ package io.nodesync;
 public record Limits(int maxKeyBytes, int maxValueBytes, int inboxCapacity, int maxPendingRequests,
         int maxPendingEventualWrites) {
 
-    /** 1 KiB keys, 1 MiB values, 65,536 inbox events, 100,000 requests in flight, 1,000,000 pending eventual writes. */
-    public static final Limits DEFAULT = new Limits(1024, 1 << 20, 65_536, 100_000, 1_000_000);
+    /**
+     * 1 KiB keys, 1 MiB values, 65,536 inbox events, 32,768 requests in flight, 1,000,000 pending eventual writes.
+     * Requests in flight stay within the window in which a re-sent strong write is still recognised as a duplicate
+     * ({@code KvStateMachine.RETRY_WINDOW}); beyond it, writes that had to be re-sent end as "outcome unknown"
+     * rather than risk applying twice.
+     */
+    public static final Limits DEFAULT = new Limits(1024, 1 << 20, 65_536, 32_768, 1_000_000);
 
     /** Checks every bound is positive. */
     public Limits {

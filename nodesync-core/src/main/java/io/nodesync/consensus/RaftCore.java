@@ -572,17 +572,26 @@ public final class RaftCore {
         }
         electionElapsed = 0;
         long prev = append.prevLogIndex();
+        long prevTerm = append.prevLogTerm();
+        List<Entry> entries = append.entries();
         if (prev < commitIndex) {
-            // Everything up to the commit index matches the leader already; answer from there.
-            callbacks.send(from, new AppendEntriesResponse(term, true, commitIndex, 0));
-            return;
+            // Entries up to the commit index are here already and match the leader's (leader completeness): keep
+            // only what lies beyond it, so a late or overlapping message still delivers its new entries.
+            int skip = (int) Math.min(entries.size(), commitIndex - prev);
+            entries = entries.subList(skip, entries.size());
+            prev += skip;
+            if (prev < commitIndex) {
+                callbacks.send(from, new AppendEntriesResponse(term, true, commitIndex, 0));
+                return;
+            }
+            prevTerm = log.term(prev);
         }
         if (prev > log.lastIndex()) {
             callbacks.send(from, new AppendEntriesResponse(term, false, prev, log.lastIndex() + 1));
             return;
         }
         long myPrevTerm = log.term(prev);
-        if (myPrevTerm != append.prevLogTerm()) {
+        if (myPrevTerm != prevTerm) {
             // Section 5.3 optimisation: skip back over the whole conflicting term in one round trip.
             long hint = prev;
             while (hint - 1 > commitIndex && log.term(hint - 1) == myPrevTerm) {
@@ -591,7 +600,6 @@ public final class RaftCore {
             callbacks.send(from, new AppendEntriesResponse(term, false, prev, hint));
             return;
         }
-        List<Entry> entries = append.entries();
         for (int i = 0; i < entries.size(); i++) {
             Entry entry = entries.get(i);
             if (entry.index() <= log.lastIndex()) {

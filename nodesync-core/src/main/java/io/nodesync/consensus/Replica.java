@@ -118,9 +118,9 @@ public final class Replica {
     private final ArrayList<ClientCommand> toPropose = new ArrayList<>();
     private final LinkedHashMap<NodeId, List<ClientCommand>> forwardBuffer = new LinkedHashMap<>();
     private final LinkedHashMap<NodeId, List<Long>> readRequestBuffer = new LinkedHashMap<>();
-    private final LinkedHashMap<NodeId, Map<Long, List<Long>>> readResponseBuffer = new LinkedHashMap<>();
+    private final LinkedHashMap<RemoteReadKey, List<Long>> readResponseBuffer = new LinkedHashMap<>();
 
-    private final HashMap<NodeId, Long> peerWatermarks = new HashMap<>();
+    private final HashMap<NodeId, SessionWatermark> peerWatermarks = new HashMap<>();
     private final int purgeIntervalTicks;
 
     private NodeId reportedLeader;
@@ -162,7 +162,13 @@ public final class Replica {
         }
     }
 
-    private record RemoteRead(NodeId requester, long readId) {
+    private record RemoteRead(NodeId requester, long session, long readId) {
+    }
+
+    private record RemoteReadKey(NodeId requester, long session, long readIndex) {
+    }
+
+    private record SessionWatermark(long session, long watermark) {
     }
 
     /**
@@ -185,6 +191,13 @@ public final class Replica {
         this.purgeIntervalTicks = 10 * config.timing().electionTimeoutTicks();
         this.raft = new RaftCore(self, config.peers(), log, config.election(), config.timing().heartbeatTicks(),
                 config.timing().electionTimeoutTicks(), random, new RaftCallbacks(), config.raftOptions());
+        // A restarted node stamps above everything its log holds, including what it observed before the restart,
+        // so its new writes neither lose to its old ones nor fall below a watermark it reported then.
+        for (long i = log.firstIndex(); i <= log.lastIndex(); i++) {
+            if (log.entry(i).command() instanceof ClientCommand command) {
+                clock.observe(command.timestamp());
+            }
+        }
     }
 
     private final class RaftCallbacks implements RaftCore.Callbacks {
@@ -220,7 +233,7 @@ public final class Replica {
             pingElapsed = 0;
             if (raft.role() != Role.LEADER) {
                 for (NodeId peer : config.peers()) {
-                    effects.send(peer, new Ping(watermark())); // a leader's heartbeats serve as its pings
+                    effects.send(peer, new Ping(session, watermark())); // a leader's heartbeats serve as its pings
                 }
             }
         }
@@ -251,11 +264,15 @@ public final class Replica {
             if (raft.role() == Role.LEADER) {
                 for (long readId : request.readIds()) {
                     long ctx = ++readCtxSeq;
-                    readWaiters.put(ctx, new RemoteRead(from, readId));
+                    readWaiters.put(ctx, new RemoteRead(from, request.session(), readId));
                     raft.readIndex(ctx);
                 }
             }
         } else if (message instanceof ReadIndexResponse response) {
+            if (response.session() != session) {
+                settle();
+                return; // meant for an earlier incarnation of this node, whose read ids this one reuses
+            }
             for (long readId : response.readIds()) {
                 PendingRead read = reads.get(readId);
                 if (read != null && read.state == ReadState.SENT) {
@@ -263,7 +280,11 @@ public final class Replica {
                 }
             }
         } else if (message instanceof Ping ping) {
-            peerWatermarks.merge(from, ping.watermark(), Math::max); // watermarks only grow; ignore late pings
+            SessionWatermark known = peerWatermarks.get(from);
+            // Within a session watermarks only grow, so a late ping is ignored; a new session replaces the old.
+            if (known == null || known.session() != ping.session() || ping.watermark() > known.watermark()) {
+                peerWatermarks.put(from, new SessionWatermark(ping.session(), ping.watermark()));
+            }
         } else {
             raft.step(from, message);
         }
@@ -316,10 +337,10 @@ public final class Replica {
             }
         });
         forwardBuffer.clear();
-        readRequestBuffer.forEach((leader, ids) -> effects.send(leader, new ReadIndexRequest(ids)));
+        readRequestBuffer.forEach((leader, ids) -> effects.send(leader, new ReadIndexRequest(session, ids)));
         readRequestBuffer.clear();
-        readResponseBuffer.forEach((requester, byIndex) -> byIndex.forEach(
-                (index, ids) -> effects.send(requester, new ReadIndexResponse(raft.term(), ids, index))));
+        readResponseBuffer.forEach((key, ids) -> effects.send(key.requester(),
+                new ReadIndexResponse(raft.term(), key.session(), ids, key.readIndex())));
         readResponseBuffer.clear();
         raft.flush();
         settle();
@@ -455,8 +476,8 @@ public final class Replica {
                 confirm(read, readIndex);
             }
         } else if (waiter instanceof RemoteRead remote) {
-            readResponseBuffer.computeIfAbsent(remote.requester(), k -> new LinkedHashMap<>())
-                    .computeIfAbsent(readIndex, k -> new ArrayList<>()).add(remote.readId());
+            readResponseBuffer.computeIfAbsent(new RemoteReadKey(remote.requester(), remote.session(), readIndex),
+                    k -> new ArrayList<>()).add(remote.readId());
         }
     }
 
@@ -661,8 +682,8 @@ public final class Replica {
             return;
         }
         long horizon = watermark();
-        for (long peerWatermark : peerWatermarks.values()) {
-            horizon = Math.min(horizon, peerWatermark);
+        for (SessionWatermark peer : peerWatermarks.values()) {
+            horizon = Math.min(horizon, peer.watermark());
         }
         if (horizon > stateMachine.purgeHorizon()) {
             raft.propose(List.of(new Command.PurgeTombstones(horizon)));

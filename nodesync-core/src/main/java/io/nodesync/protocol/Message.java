@@ -59,9 +59,10 @@ public sealed interface Message {
     /**
      * Liveness: every follower pings every peer so that each can tell which peers are up. It also carries the
      * sender's eventual-write watermark: no eventual write of the sender that is not yet applied has a timestamp
-     * below it, which tells the leader how far tombstones may be collected.
+     * below it, which tells the leader how far tombstones may be collected. A new {@code session} (the sender
+     * restarted) replaces the watermark the leader held for it.
      */
-    record Ping(long watermark) implements Message {
+    record Ping(long session, long watermark) implements Message {
         @Override
         public long term() {
             return 0;
@@ -81,8 +82,12 @@ public sealed interface Message {
         }
     }
 
-    /** A node asks the leader for a read index for each of its reads (identified by the requester's ids). */
-    record ReadIndexRequest(List<Long> readIds) implements Message {
+    /**
+     * A node asks the leader for a read index for each of its reads, identified by the requester's ids within its
+     * {@code session}, so that an answer meant for an earlier incarnation of the requester is never taken for one
+     * of the new incarnation's reads.
+     */
+    record ReadIndexRequest(long session, List<Long> readIds) implements Message {
         /** Copies the ids. */
         public ReadIndexRequest {
             readIds = ImmutableList.copyOf(readIds);
@@ -98,7 +103,7 @@ public sealed interface Message {
      * The leader confirmed its leadership after the reads arrived: once the requester has applied up to
      * {@code readIndex} it may answer them linearizably from its own state machine.
      */
-    record ReadIndexResponse(long term, List<Long> readIds, long readIndex) implements Message {
+    record ReadIndexResponse(long term, long session, List<Long> readIds, long readIndex) implements Message {
         /** Copies the ids. */
         public ReadIndexResponse {
             readIds = ImmutableList.copyOf(readIds);

@@ -84,7 +84,10 @@ final class NodeLoop implements Replica.Effects {
         SplittableRandom random = new SplittableRandom(settings.randomSeed());
         ReplicaConfig config = new ReplicaConfig(id, settings.peers(), settings.election(), settings.timing(),
                 settings.limits(), settings.consistency(), settings.raftOptions());
-        this.replica = new Replica(config, settings.log(), random, random.nextLong(), this);
+        // The session must differ across restarts even with a fixed seed: a repeated session would make the state
+        // machine take the new incarnation's strong writes for duplicates of the old one's.
+        long session = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        this.replica = new Replica(config, settings.log(), random, session, this);
         this.status = replica.status();
         // Futures complete here, one task per turn, so user callbacks never run on (or stall) the node loop.
         this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
@@ -115,7 +118,8 @@ final class NodeLoop implements Replica.Effects {
     /** Called by application threads: enqueue or fail fast. */
     void submit(ClientRequest request, CompletableFuture<Object> future) {
         if (!running) {
-            future.completeExceptionally(closedException());
+            future.completeExceptionally(thread.getState() == Thread.State.NEW && failure == null
+                    ? new NodeClosedException("node " + id + " is not started yet") : closedException());
             return;
         }
         if (!inbox.offer(new Submit(request, future))) {
@@ -198,7 +202,11 @@ final class NodeLoop implements Replica.Effects {
         if (!toCallback.isEmpty()) {
             List<Runnable> work = new ArrayList<>(toCallback);
             toCallback.clear();
-            callbacks.execute(() -> work.forEach(Runnable::run));
+            try {
+                callbacks.execute(() -> work.forEach(Runnable::run));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                work.forEach(Runnable::run); // closing: complete here rather than lose the futures
+            }
         }
     }
 
@@ -321,6 +329,7 @@ final class NodeLoop implements Replica.Effects {
                 orphans.forEach(future -> future.completeExceptionally(closed));
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
+            pendingCallbacks.forEach(Runnable::run);
             orphans.forEach(future -> future.completeExceptionally(closed));
         }
     }

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * into groups, an isolated node, or a single one-way link (an asymmetric partition). {@link #heal()} restores a
  * perfect network. Fault settings are swapped atomically, so they apply from the next message on.
  *
- * <p>Thread-safe. Delayed messages use one scheduler thread, started on first need and stopped by {@link #close()}.
+ * <p>Thread-safe: fault settings change under this object's lock, and senders read them without it. Delayed messages use one scheduler thread, started on first need and stopped by {@link #close()}.
  * Without delay, {@code send} delivers on the sender's thread straight into the receiver's inbox (which never
  * blocks). Randomness here is not seeded: for reproducible runs use the deterministic simulator.
  */
@@ -139,21 +139,21 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
 
     /** Drops each message with this probability, from 0 (none) to 1 (all). */
-    public void setDropRate(double rate) {
+    public synchronized void setDropRate(double rate) {
         checkRate(rate);
         Faults f = faults;
         faults = new Faults(rate, f.duplicateRate(), f.minDelayNanos(), f.maxDelayNanos(), f.blocked());
     }
 
     /** Delivers each message twice with this probability. */
-    public void setDuplicateRate(double rate) {
+    public synchronized void setDuplicateRate(double rate) {
         checkRate(rate);
         Faults f = faults;
         faults = new Faults(f.dropRate(), rate, f.minDelayNanos(), f.maxDelayNanos(), f.blocked());
     }
 
     /** Delays each message by a uniform random time in {@code [min, max]}; messages may overtake each other. */
-    public void setDelay(Duration min, Duration max) {
+    public synchronized void setDelay(Duration min, Duration max) {
         if (min.isNegative() || max.compareTo(min) < 0) {
             throw new IllegalArgumentException("need 0 <= min <= max, got " + min + ", " + max);
         }
@@ -166,7 +166,7 @@ public final class InMemoryNetwork implements AutoCloseable {
      * Replaces any earlier blocked links.
      */
     @SafeVarargs
-    public final void partition(Collection<NodeId>... groups) {
+    public final synchronized void partition(Collection<NodeId>... groups) {
         Set<NodeId> all = new HashSet<>(endpoints.keySet());
         for (Collection<NodeId> group : groups) {
             all.addAll(group);
@@ -192,7 +192,7 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
 
     /** Cuts {@code node} off from every other node, both ways (in addition to links already blocked). */
-    public void isolate(NodeId node) {
+    public synchronized void isolate(NodeId node) {
         Set<Link> blocked = new HashSet<>(faults.blocked());
         for (NodeId other : endpoints.keySet()) {
             if (!other.equals(node)) {
@@ -204,7 +204,7 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
 
     /** Blocks messages from {@code from} to {@code to} only (the other direction keeps working). */
-    public void blockLink(NodeId from, NodeId to) {
+    public synchronized void blockLink(NodeId from, NodeId to) {
         Set<Link> blocked = new HashSet<>(faults.blocked());
         blocked.add(new Link(from, to));
         setBlocked(blocked);
@@ -217,7 +217,7 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
 
     /** Restores a perfect network: no blocked links, drops, duplicates or delays. */
-    public void heal() {
+    public synchronized void heal() {
         faults = Faults.NONE;
     }
 

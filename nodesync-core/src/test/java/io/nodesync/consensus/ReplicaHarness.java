@@ -112,7 +112,12 @@ final class ReplicaHarness {
 
     long submit(int number, ClientRequest.Op op, String key, String value, String expected,
             ConsistencyPolicy policy) {
-        long id = ++nextRequestId;
+        return submitWithId(++nextRequestId, number, op, key, value, expected, policy);
+    }
+
+    /** Submits with a chosen request id: a restarted node's store numbers its requests from 1 again. */
+    long submitWithId(long id, int number, ClientRequest.Op op, String key, String value, String expected,
+            ConsistencyPolicy policy) {
         Replica replica = replica(number);
         replica.setTime(timeOf(replica.self()));
         replica.submit(new ClientRequest(id, op, key, value, expected, policy));

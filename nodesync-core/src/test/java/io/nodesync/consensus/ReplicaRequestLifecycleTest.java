@@ -153,6 +153,50 @@ class ReplicaRequestLifecycleTest {
         }
     }
 
+    @Test
+    void aReadIndexAnswerForAnEarlierIncarnationIsNotTakenForANewReadWithTheSameId() {
+        ReplicaHarness h = new ReplicaHarness(3, 8);
+        Replica leader = h.awaitLeader();
+        int follower = ReplicaHarness.number(leader.self()) == 1 ? 2 : 1;
+        long readId = 1_000;
+        h.submitWithId(readId, follower, Op.GET, "x", null, null, ConsistencyPolicy.STRONG);
+        Message.ReadIndexRequest oldRequest = h.network.stream().map(Envelope::message)
+                .filter(Message.ReadIndexRequest.class::isInstance).map(Message.ReadIndexRequest.class::cast)
+                .findFirst().orElseThrow();
+        h.awaitOutcome(follower, readId);
+
+        h.start(h.ids.get(follower - 1)); // restart on the same log: a new session, ids from the start again
+        long write = h.submit(ReplicaHarness.number(leader.self()), Op.PUT, "x", "new", null, null);
+        assertThat(h.awaitOutcome(ReplicaHarness.number(leader.self()), write).error()).isNull();
+        h.outcomes.get(h.ids.get(follower - 1)).clear();
+        h.submitWithId(readId, follower, Op.GET, "x", null, null, ConsistencyPolicy.STRONG);
+        // A delayed answer to the old incarnation's read arrives first, with an index from before the write.
+        h.replica(follower).receive(leader.self(),
+                new Message.ReadIndexResponse(leader.raft().term(), oldRequest.session(), List.of(readId), 0));
+        assertThat(h.outcome(follower, readId)).as("not served from the stale index").isNull();
+        assertThat(h.awaitOutcome(follower, readId).result()).isEqualTo("new");
+    }
+
+    @Test
+    void aRestartedNodeStampsAboveEverythingItsLogHolds() {
+        ReplicaHarness h = new ReplicaHarness(3, 9);
+        Replica leader = h.awaitLeader();
+        int fast = ReplicaHarness.number(leader.self()) == 3 ? 2 : 3;
+        int restarted = ReplicaHarness.number(leader.self()) == 1 ? (fast == 2 ? 3 : 2) : 1;
+        h.skewMillis.put(h.ids.get(fast - 1), 60_000L); // one machine's clock runs a minute ahead
+        h.submit(fast, Op.PUT, "k", "from the fast clock", null, ConsistencyPolicy.EVENTUAL);
+        h.tick(3 * ReplicaHarness.TIMING.electionTimeoutTicks());
+        assertThat(h.replica(restarted).stateMachine().get("k")).isEqualTo("from the fast clock");
+
+        h.start(h.ids.get(restarted - 1));
+        h.submit(restarted, Op.PUT, "k", "later, after a restart", null, ConsistencyPolicy.EVENTUAL);
+        h.tick(3 * ReplicaHarness.TIMING.electionTimeoutTicks());
+        for (Replica replica : h.replicas.values()) {
+            assertThat(replica.stateMachine().get("k")).as("node %s", replica.self())
+                    .isEqualTo("later, after a restart");
+        }
+    }
+
     private static List<Entry> entries(Replica replica) {
         List<Entry> entries = new ArrayList<>();
         for (long i = 1; i <= replica.raft().log().lastIndex(); i++) {

@@ -165,6 +165,23 @@ class NodeLimitsAndLifecycleTest {
         }
     }
 
+    @Test
+    void aNodeRestartedWithTheSameSeedIsANewSessionSoItsWritesAreNotTakenForDuplicates() throws Exception {
+        io.nodesync.log.InMemoryLog log = new io.nodesync.log.InMemoryLog();
+        for (int incarnation = 1; incarnation <= 2; incarnation++) {
+            io.nodesync.transport.InMemoryNetwork network = new io.nodesync.transport.InMemoryNetwork();
+            Node node = Node.builder().id("solo").transport(network.transport(io.nodesync.NodeId.of("solo")))
+                    .log(log).randomSeed(42).timing(LocalCluster.DEFAULT_TIMING).build().start();
+            try {
+                node.store().put("k", "v" + incarnation);
+                assertThat(node.store().get("k")).contains("v" + incarnation);
+            } finally {
+                node.close();
+                network.close();
+            }
+        }
+    }
+
     private static Set<Thread> nodesyncThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().startsWith("nodesync-") && thread.isAlive())
