@@ -353,12 +353,7 @@ public final class Replica {
             submitEventualWrite(request, kind);
             return;
         }
-        if (!quorumReachable()) {
-            effects.fail(request.id(), noQuorumKnown());
-            return;
-        }
-        if (writes.size() + reads.size() >= config.limits().maxPendingRequests()) {
-            effects.fail(request.id(), tooManyRequests());
+        if (!admitStrong(request)) {
             return;
         }
         // The origin's clock reading is a floor for the leader's stamp, so that a strong write sorts after every
@@ -433,12 +428,7 @@ public final class Replica {
     // ------------------------------------------------------------------------------------------------ reads
 
     private void submitStrongRead(ClientRequest request) {
-        if (!quorumReachable()) {
-            effects.fail(request.id(), noQuorumKnown());
-            return;
-        }
-        if (writes.size() + reads.size() >= config.limits().maxPendingRequests()) {
-            effects.fail(request.id(), tooManyRequests());
+        if (!admitStrong(request)) {
             return;
         }
         if (reads.containsKey(request.id())) {
@@ -688,6 +678,19 @@ public final class Replica {
         if (horizon > stateMachine.purgeHorizon()) {
             raft.propose(List.of(new Command.PurgeTombstones(horizon)));
         }
+    }
+
+    /** Fails a strong request at once when no majority is known to be reachable or too many are in flight. */
+    private boolean admitStrong(ClientRequest request) {
+        if (!quorumReachable()) {
+            effects.fail(request.id(), noQuorumKnown());
+            return false;
+        }
+        if (writes.size() + reads.size() >= config.limits().maxPendingRequests()) {
+            effects.fail(request.id(), tooManyRequests());
+            return false;
+        }
+        return true;
     }
 
     private QuorumNotReachedException noQuorumKnown() {

@@ -27,10 +27,7 @@ class ConflictTruncationTest {
     }
 
     private static AppendEntriesResponse answer(RaftHarness harness, AppendEntries append) {
-        harness.inject(LEADER, FOLLOWER, append);
-        List<AppendEntriesResponse> answers = harness.pending(FOLLOWER, LEADER, AppendEntriesResponse.class);
-        assertThat(answers).hasSize(1);
-        return answers.get(0);
+        return harness.answerTo(LEADER, FOLLOWER, append);
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.nodesync.log.Log;
 import io.nodesync.protocol.ClientCommand;
 import io.nodesync.protocol.Entry;
 import io.nodesync.protocol.Message;
+import io.nodesync.protocol.Message.AppendEntries;
+import io.nodesync.protocol.Message.AppendEntriesResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -453,5 +455,15 @@ final class RaftHarness {
         RaftHarness build() {
             return new RaftHarness(this);
         }
+    }
+
+    /** Delivers {@code append} from {@code from} to {@code to} and returns the one answer it caused. */
+    AppendEntriesResponse answerTo(NodeId from, NodeId to, AppendEntries append) {
+        inject(from, to, append);
+        List<AppendEntriesResponse> answers = pending(to, from, AppendEntriesResponse.class);
+        if (answers.size() != 1) {
+            throw new AssertionError("expected one answer from " + to + ", got " + answers);
+        }
+        return answers.get(0);
     }
 }
