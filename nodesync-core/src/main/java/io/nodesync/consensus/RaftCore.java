@@ -60,11 +60,40 @@ public final class RaftCore {
         void readsAborted(List<Long> ctxs);
     }
 
-    /** Tuning of the core that is not timing. */
+    /**
+     * Tuning of the core that is not timing, plus the bugs a test may plant. Immutable.
+     *
+     * @param plantedBugs deliberately broken behaviours for tests of the checkers; empty in production
+     */
     public record Options(boolean preVote, boolean checkQuorum, int maxEntriesPerMessage, long maxBytesPerMessage,
-            int maxInflightMessages) {
+            int maxInflightMessages, Set<PlantedBug> plantedBugs) {
         /** Pre-vote and check-quorum on; 1024 entries or 1 MiB per message; 256 messages in flight per follower. */
         public static final Options DEFAULT = new Options(true, true, 1024, 1 << 20, 256);
+
+        /** Copies the set of planted bugs. */
+        public Options {
+            plantedBugs = plantedBugs.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(
+                    java.util.EnumSet.copyOf(plantedBugs));
+        }
+
+        /** Options with no planted bug. */
+        public Options(boolean preVote, boolean checkQuorum, int maxEntriesPerMessage, long maxBytesPerMessage,
+                int maxInflightMessages) {
+            this(preVote, checkQuorum, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages, Set.of());
+        }
+
+        /** These options with {@code bug} planted. */
+        public Options withBug(PlantedBug bug) {
+            Set<PlantedBug> bugs = java.util.EnumSet.of(bug);
+            bugs.addAll(plantedBugs);
+            return new Options(preVote, checkQuorum, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages,
+                    bugs);
+        }
+
+        /** Whether {@code bug} is planted. */
+        public boolean has(PlantedBug bug) {
+            return plantedBugs.contains(bug);
+        }
     }
 
     private final NodeId self;
@@ -89,6 +118,8 @@ public final class RaftCore {
     private int heartbeatElapsed;
     private int randomizedElectionTimeout;
     private final Set<NodeId> votes = new HashSet<>();
+    /** Only used with {@link PlantedBug#COUNT_DUPLICATE_VOTES}: every granted response, duplicates included. */
+    private int grantedResponses;
 
     // Leader state.
     private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
@@ -431,9 +462,10 @@ public final class RaftCore {
         role = Role.CANDIDATE;
         term++;
         votedFor = self;
-        log.saveTermAndVote(term, votedFor);
+        saveTermAndVote();
         setLeader(null);
         votes.clear();
+        grantedResponses = 0;
         votes.add(self);
         resetElectionTimer();
         if (votes.size() >= quorum) {
@@ -451,7 +483,7 @@ public final class RaftCore {
         if (newTerm > term) {
             term = newTerm;
             votedFor = null;
-            log.saveTermAndVote(term, null);
+            saveTermAndVote();
         }
         role = Role.FOLLOWER;
         setLeader(newLeader);
@@ -484,6 +516,12 @@ public final class RaftCore {
         }
     }
 
+    private void saveTermAndVote() {
+        if (!options.has(PlantedBug.FORGET_TERM_AND_VOTE)) {
+            log.saveTermAndVote(term, votedFor);
+        }
+    }
+
     private void setLeader(NodeId newLeader) {
         leader = newLeader;
     }
@@ -511,7 +549,7 @@ public final class RaftCore {
                 && candidateUpToDate(request.lastLogIndex(), request.lastLogTerm());
         if (grant) {
             votedFor = from;
-            log.saveTermAndVote(term, from);
+            saveTermAndVote();
             electionElapsed = 0; // a node that just voted gives the candidate time to win
         }
         callbacks.send(from, new RequestVoteResponse(term, grant, false));
@@ -529,7 +567,9 @@ public final class RaftCore {
         }
         if (role == Role.CANDIDATE && response.granted()) {
             votes.add(from);
-            if (votes.size() >= quorum) {
+            grantedResponses++;
+            int count = options.has(PlantedBug.COUNT_DUPLICATE_VOTES) ? 1 + grantedResponses : votes.size();
+            if (count >= quorum) {
                 becomeLeader();
             }
         }
@@ -591,7 +631,7 @@ public final class RaftCore {
             return;
         }
         long myPrevTerm = log.term(prev);
-        if (myPrevTerm != prevTerm) {
+        if (myPrevTerm != prevTerm && !options.has(PlantedBug.SKIP_PREVIOUS_TERM_CHECK)) {
             // Section 5.3 optimisation: skip back over the whole conflicting term in one round trip.
             long hint = prev;
             while (hint - 1 > commitIndex && log.term(hint - 1) == myPrevTerm) {
@@ -701,7 +741,8 @@ public final class RaftCore {
         }
         Arrays.sort(matches);
         long majorityIndex = matches[matches.length - quorum];
-        if (majorityIndex > commitIndex && log.term(majorityIndex) == term) {
+        boolean ownTerm = log.term(majorityIndex) == term || options.has(PlantedBug.COMMIT_PREVIOUS_TERM_BY_COUNTING);
+        if (majorityIndex > commitIndex && ownTerm) {
             commitIndex = majorityIndex;
             if (!readsAwaitingTermCommit.isEmpty() && commitIndex >= termStartIndex) {
                 List<Long> waiting = new ArrayList<>(readsAwaitingTermCommit);

@@ -89,7 +89,7 @@ public final class Replica {
     private final Effects effects;
     private final Log log;
     private final RaftCore raft;
-    private final KvStateMachine stateMachine = new KvStateMachine();
+    private final KvStateMachine stateMachine;
     private final HybridClock clock = new HybridClock();
     private final FailureDetector failureDetector;
     private final int retryTicks;
@@ -184,6 +184,7 @@ public final class Replica {
         this.session = session;
         this.effects = effects;
         this.log = log;
+        this.stateMachine = new KvStateMachine(self, config.raftOptions().has(PlantedBug.LWW_TIE_PREFERS_SELF));
         this.failureDetector = new FailureDetector(config.peers(), config.timing().failureTimeoutTicks());
         // Long enough for a leader to answer through a normal round trip, short enough that a lost forward costs
         // one election timeout, not several.
@@ -431,6 +432,10 @@ public final class Replica {
         if (!admitStrong(request)) {
             return;
         }
+        if (config.raftOptions().has(PlantedBug.READ_WITHOUT_READ_INDEX)) {
+            effects.complete(request.id(), stateMachine.get(request.key()));
+            return;
+        }
         if (reads.containsKey(request.id())) {
             throw new IllegalArgumentException("duplicate request id " + request.id());
         }
@@ -579,6 +584,14 @@ public final class Replica {
         for (PendingRead read : reads.values()) {
             if (read.state != ReadState.CONFIRMED) {
                 dispatch(read);
+            }
+        }
+        if (config.raftOptions().has(PlantedBug.FORWARDER_DROPS_ON_LEADER_CHANGE)) {
+            for (Long seq : new ArrayList<>(eventualSentAt.keySet())) {
+                ClientCommand sent = eventual.get(seq);
+                if (sent != null) {
+                    settleEventual(sent); // wrongly assumes the old leader got it
+                }
             }
         }
         eventualToSend.clear();

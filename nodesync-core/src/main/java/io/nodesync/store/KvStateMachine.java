@@ -51,12 +51,28 @@ public final class KvStateMachine {
             return size() > MAX_SESSIONS;
         }
     };
+    private final NodeId self;
+    private final boolean tiePrefersSelf;
     private Versioned modeRegister;
     private long appliedIndex;
     private int liveKeys;
     /** Tombstoned keys, so that collecting them costs the number of tombstones, not the size of the map. */
     private final LinkedHashMap<String, Long> tombstones = new LinkedHashMap<>();
     private long purgeHorizon;
+
+    /** A state machine whose last-writer-wins order is the same on every node, as it must be. */
+    public KvStateMachine() {
+        this(null, false);
+    }
+
+    /**
+     * A state machine for node {@code self}; {@code tiePrefersSelf} plants the bug where equal timestamps go to
+     * this node's own writes (for tests of the checkers only).
+     */
+    public KvStateMachine(NodeId self, boolean tiePrefersSelf) {
+        this.self = self;
+        this.tiePrefersSelf = tiePrefersSelf;
+    }
 
     /**
      * Applies the next committed entry.
@@ -126,7 +142,7 @@ public final class KvStateMachine {
 
     private void write(String key, Versioned incoming) {
         Versioned current = data.get(key);
-        if (!incoming.newerThan(current)) {
+        if (!wins(incoming, current)) {
             return;
         }
         data.put(key, incoming);
@@ -136,6 +152,14 @@ public final class KvStateMachine {
         } else if (current != null && current.isTombstone()) {
             tombstones.remove(key);
         }
+    }
+
+    private boolean wins(Versioned incoming, Versioned current) {
+        if (tiePrefersSelf && current != null && incoming.timestamp() == current.timestamp()
+                && !Objects.equals(incoming.stamper(), current.stamper())) {
+            return self.equals(incoming.stamper());
+        }
+        return incoming.newerThan(current);
     }
 
     private void purgeTombstones(long horizon) {

@@ -9,6 +9,7 @@ import io.nodesync.QuorumNotReachedException;
 import io.nodesync.Role;
 import io.nodesync.consensus.ClientRequest;
 import io.nodesync.consensus.ClientRequest.Op;
+import io.nodesync.consensus.PlantedBug;
 import io.nodesync.consensus.RaftCore;
 import io.nodesync.consensus.Replica;
 import io.nodesync.consensus.ReplicaConfig;
@@ -59,6 +60,8 @@ public final class Simulation {
     private static final int STRONG_KEYS = 5;
     private static final int EVENTUAL_KEYS = 5;
     private static final long MILLI = 1_000_000L;
+    /** Far above a healthy run (about 100,000 events), so only a storm reaches it. */
+    private static final long MAX_EVENTS = 3_000_000;
 
     private final SimulationConfig config;
     private final long tickNanos;
@@ -153,8 +156,10 @@ public final class Simulation {
             checkedCommit = 0;
             knownLeader = null;
             List<NodeId> peers = ids.stream().filter(other -> !other.equals(id)).toList();
+            RaftCore.Options options = config.plantedBug() == null ? RaftCore.Options.DEFAULT
+                    : RaftCore.Options.DEFAULT.withBug(config.plantedBug());
             ReplicaConfig replicaConfig = new ReplicaConfig(id, peers, config.election(), config.timing(),
-                    Limits.DEFAULT, ConsistencyPolicy.STRONG, RaftCore.Options.DEFAULT);
+                    Limits.DEFAULT, ConsistencyPolicy.STRONG, options);
             SplittableRandom random = nodeRandom.split();
             replica = new Replica(replicaConfig, log, random, random.nextLong(), this);
             nextTickAt = now + 1 + random.nextLong(tickNanos); // nodes tick out of phase, as real machines do
@@ -251,18 +256,29 @@ public final class Simulation {
         schedule(faultEnd, this::healEverything);
         schedule(workloadEnd, () -> workloadOver = true);
         long end = workloadEnd + config.settle().toNanos();
-        while (!events.isEmpty() && events.peek().time <= end) {
+        // A run stops at its first violation: a broken cluster can thrash without end, and the first sign is the
+        // one worth reading.
+        while (!events.isEmpty() && events.peek().time <= end && violations.isEmpty()) {
             Event event = events.poll();
             now = event.time;
-            processed++;
-            event.action.run();
+            if (++processed > MAX_EVENTS) {
+                violation("more than " + MAX_EVENTS + " events: the cluster is livelocked or storming");
+                break;
+            }
+            try {
+                event.action.run();
+            } catch (RuntimeException e) {
+                violation("a node broke an invariant and threw: " + e);
+            }
         }
-        now = end;
-        checkFinalState();
+        if (violations.isEmpty()) {
+            now = end;
+            checkFinalState();
+        }
         long[] latencies = strongLatencies.stream().mapToLong(Long::longValue).toArray();
+        long lost = violations.isEmpty() ? countLostAcknowledgedWrites() : 0;
         return new SimulationResult(config.seed(), traceHash, processed, violations, faultsFired, ok, failed,
-                unknown, leaderChanges, latencies, staleReads, countLostAcknowledgedWrites(), history.operations(),
-                trace);
+                unknown, leaderChanges, latencies, staleReads, lost, history.operations(), trace);
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing
@@ -287,7 +303,10 @@ public final class Simulation {
         replica.setTime(node.physicalMillis());
         input.accept(replica);
         replica.endTurn();
-        node.log.sync();
+        boolean lazySync = config.plantedBug() == PlantedBug.ACKNOWLEDGE_BEFORE_DURABLE;
+        if (!lazySync || nodeRandom.nextInt(4) == 0) {
+            node.log.sync(); // with the planted bug, only now and then: promises go out before they are durable
+        }
         for (Object[] out : node.outbox) {
             transmit(node.id, (NodeId) out[0], (Message) out[1]);
         }

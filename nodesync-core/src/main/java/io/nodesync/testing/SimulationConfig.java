@@ -2,6 +2,7 @@ package io.nodesync.testing;
 
 import io.nodesync.Election;
 import io.nodesync.Timing;
+import io.nodesync.consensus.PlantedBug;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,9 +19,10 @@ import java.util.Objects;
  * @param clients concurrent clients
  * @param faults which faults may fire
  * @param trace whether to keep a readable line per event (slower; the trace hash is always computed)
+ * @param plantedBug a deliberate bug to plant in every node, to show the checks catch it; {@code null} normally
  */
 public record SimulationConfig(long seed, int nodes, Election election, Timing timing, Duration workload,
-        Duration settle, int clients, Faults faults, boolean trace) {
+        Duration settle, int clients, Faults faults, boolean trace, PlantedBug plantedBug) {
 
     /**
      * Which faults may fire. Each enabled kind fires in a run with probability {@code chance}, one to three times,
@@ -55,7 +57,7 @@ public record SimulationConfig(long seed, int nodes, Election election, Timing t
     /** 3 nodes, Raft election, {@link LocalCluster#DEFAULT_TIMING}, 20 s of workload, 10 s to settle, all faults. */
     public static SimulationConfig defaults(long seed) {
         return new SimulationConfig(seed, 3, Election.raft(), LocalCluster.DEFAULT_TIMING, Duration.ofSeconds(20),
-                Duration.ofSeconds(10), 4, Faults.ALL, false);
+                Duration.ofSeconds(10), 4, Faults.ALL, false, null);
     }
 
     /** Checks the values. */
@@ -75,36 +77,47 @@ public record SimulationConfig(long seed, int nodes, Election election, Timing t
 
     /** A copy with another seed. */
     public SimulationConfig withSeed(long newSeed) {
-        return new SimulationConfig(newSeed, nodes, election, timing, workload, settle, clients, faults, trace);
+        return new SimulationConfig(newSeed, nodes, election, timing, workload, settle, clients, faults, trace,
+                plantedBug);
     }
 
     /** A copy with another cluster size. */
     public SimulationConfig withNodes(int count) {
-        return new SimulationConfig(seed, count, election, timing, workload, settle, clients, faults, trace);
+        return new SimulationConfig(seed, count, election, timing, workload, settle, clients, faults, trace,
+                plantedBug);
     }
 
     /** A copy with another election. */
     public SimulationConfig withElection(Election newElection) {
-        return new SimulationConfig(seed, nodes, newElection, timing, workload, settle, clients, faults, trace);
+        return new SimulationConfig(seed, nodes, newElection, timing, workload, settle, clients, faults, trace,
+                plantedBug);
     }
 
     /** A copy with another workload duration. */
     public SimulationConfig withWorkload(Duration duration) {
-        return new SimulationConfig(seed, nodes, election, timing, duration, settle, clients, faults, trace);
+        return new SimulationConfig(seed, nodes, election, timing, duration, settle, clients, faults, trace,
+                plantedBug);
     }
 
     /** A copy with another number of clients. */
     public SimulationConfig withClients(int count) {
-        return new SimulationConfig(seed, nodes, election, timing, workload, settle, count, faults, trace);
+        return new SimulationConfig(seed, nodes, election, timing, workload, settle, count, faults, trace, plantedBug);
     }
 
     /** A copy with other faults. */
     public SimulationConfig withFaults(Faults newFaults) {
-        return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, newFaults, trace);
+        return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, newFaults, trace,
+                plantedBug);
+    }
+
+    /** A copy with a planted bug (or none, with {@code null}). */
+    public SimulationConfig withPlantedBug(PlantedBug bug) {
+        return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace, bug);
     }
 
     /** A copy that keeps (or not) a readable trace. */
     public SimulationConfig withTrace(boolean keepTrace) {
-        return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, keepTrace);
+        return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, keepTrace,
+                plantedBug);
     }
 }
