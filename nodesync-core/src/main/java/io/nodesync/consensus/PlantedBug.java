@@ -10,7 +10,10 @@ public enum PlantedBug {
     COUNT_DUPLICATE_VOTES,
     /** Term and vote are kept in memory only, so a restarted node can vote twice in one term. */
     FORGET_TERM_AND_VOTE,
-    /** A leader commits an entry of an earlier term by counting replicas (the paper's figure 8). */
+    /**
+     * A leader commits an entry of an earlier term by counting replicas (the paper's figure 8). It also skips the
+     * no-op a new leader appends, which would otherwise always travel with the old entries and hide the bug.
+     */
     COMMIT_PREVIOUS_TERM_BY_COUNTING,
     /** Strong reads are served from the local state machine without ReadIndex or leadership confirmation. */
     READ_WITHOUT_READ_INDEX,

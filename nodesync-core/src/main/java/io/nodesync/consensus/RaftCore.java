@@ -508,8 +508,11 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         transferTarget = null;
         termStartIndex = log.lastIndex() + 1;
-        // Section 8: commit an entry of the new term at once, which also commits everything before it.
-        log.append(List.of(new Entry(termStartIndex, term, Command.Noop.INSTANCE)));
+        // Section 8: commit an entry of the new term at once, which also commits everything before it. (The
+        // figure-8 bug needs a leader without it: otherwise the no-op travels with every old entry and hides it.)
+        if (!options.has(PlantedBug.COMMIT_PREVIOUS_TERM_BY_COUNTING)) {
+            log.append(List.of(new Entry(termStartIndex, term, Command.Noop.INSTANCE)));
+        }
         maybeCommit();
         for (NodeId peer : peers) {
             sendAppends(peer);

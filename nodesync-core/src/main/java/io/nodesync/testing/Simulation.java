@@ -482,7 +482,7 @@ public final class Simulation {
             faultsFired.add("mode-switch");
             call = new Call(client, Op.SET_MODE, null, mode, false, -1, now);
             request = new ClientRequest(requestId, Op.SET_MODE, null, mode, null, null);
-        } else if (dice < 50) {
+        } else if (workloadRandom.nextDouble() < config.strongShare()) {
             String key = "s" + workloadRandom.nextInt(STRONG_KEYS);
             int kind = workloadRandom.nextInt(10);
             if (kind < 4) {

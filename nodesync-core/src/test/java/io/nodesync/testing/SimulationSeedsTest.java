@@ -36,7 +36,7 @@ class SimulationSeedsTest {
         if (single != null) {
             SimulationResult result = Simulation.run(configFor(single).withTrace(true));
             result.trace().forEach(System.out::println);
-            assertThat(result.violations()).as("seed %d", single).isEmpty();
+            assertThat(problemOf(result)).as("seed %d", single).isNull();
             return;
         }
         int seeds = Integer.getInteger("nodesync.sim.seeds", DEFAULT_SEEDS);
@@ -44,18 +44,21 @@ class SimulationSeedsTest {
         Map<String, AtomicLong> faultCounts = new ConcurrentHashMap<>();
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicLong events = new AtomicLong();
+        AtomicLong strongOperations = new AtomicLong();
         LongStream.rangeClosed(1, seeds).parallel().forEach(seed -> {
             SimulationResult result = Simulation.run(configFor(seed));
             events.addAndGet(result.events());
+            strongOperations.addAndGet(result.history().size());
             result.faultsFired().forEach(fault -> faultCounts.computeIfAbsent(fault, k -> new AtomicLong())
                     .incrementAndGet());
-            if (!result.passed()) {
-                failures.add("seed " + seed + ": " + result.violations() + "\n  replay: " + result.replayCommand());
+            String problem = problemOf(result);
+            if (problem != null) {
+                failures.add("seed " + seed + ": " + problem + "\n  replay: " + result.replayCommand());
             }
         });
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.printf("%d seeds (%d events) in %.1f s: %.1f seeds/s%n", seeds, events.get(), seconds,
-                seeds / seconds);
+        System.out.printf("%d seeds (%d events, %d strong operations checked for linearizability) in %.1f s: "
+                + "%.1f seeds/s%n", seeds, events.get(), strongOperations.get(), seconds, seeds / seconds);
         new TreeMap<>(faultCounts).forEach((fault, count) -> System.out.printf("  %-12s fired in %5d seeds (%.0f%%)%n",
                 fault, count.get(), 100.0 * count.get() / seeds));
         assertThat(failures).isEmpty();
@@ -64,6 +67,24 @@ class SimulationSeedsTest {
             assertThat(faultCounts.getOrDefault(fault, new AtomicLong()).get())
                     .as("seeds in which %s fired", fault).isGreaterThanOrEqualTo(seeds / 5);
         }
+    }
+
+    /**
+     * What is wrong with a run: a violated invariant, a strong history that is not linearizable, or an acknowledged
+     * eventual write lost; {@code null} for a correct run.
+     */
+    static String problemOf(SimulationResult result) {
+        if (!result.passed()) {
+            return String.join("; ", result.violations());
+        }
+        CheckResult check = LinearizabilityChecker.check(result.history(), LinearizabilityChecker.Budget.DEFAULT, 1);
+        if (!check.linearizable()) {
+            return "strong history " + check.verdict() + ": " + check.describe();
+        }
+        if (result.lostAcknowledgedWrites() > 0) {
+            return result.lostAcknowledgedWrites() + " acknowledged eventual writes lost";
+        }
+        return null;
     }
 
     @Test

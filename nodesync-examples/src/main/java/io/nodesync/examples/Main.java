@@ -18,6 +18,7 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (command) {
             case "demo" -> System.exit(Demo.run(System.out));
+            case "simulate" -> System.exit(Simulate.run(rest, System.out, System.err));
             case "embedded-example" -> EmbeddedClusterExample.main(rest);
             case "--help", "-h", "help" -> usage(0);
             default -> {
@@ -35,6 +36,8 @@ public final class Main {
                   demo               a 3-node cluster in this process, narrated: election, writes through a
                                      follower, the leader killed, strong writes refused without a majority while
                                      eventual writes go on, the nodes back and converging; exits 0 when all held
+                  simulate           seeded, deterministic simulations of a cluster under faults, with every
+                                     safety check and the linearizability checker (--help for options)
                   embedded-example   the README's embedding example
                   --help             this text
                 """;

@@ -44,6 +44,37 @@ class ExamplesTest {
         assertThat(status).isZero();
     }
 
+    @Test
+    void simulateReportsEveryScenarioAndSucceedsOnACorrectCluster() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = Simulate.run(new String[] {"--seeds", "3", "--nodes", "5"},
+                new PrintStream(bytes, true, StandardCharsets.UTF_8), System.err);
+        String output = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(output).contains("linearizable    yes, every run").contains("violations      0 run(s)")
+                .contains("lost writes     0");
+        assertThat(output.lines().filter(line -> line.matches("^[123] .*"))).hasSize(3);
+        assertThat(status).isZero();
+    }
+
+    @Test
+    void simulateFailsAndPrintsTheReplayCommandWhenABugIsPlanted() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = Simulate.run(new String[] {"--seed", "3", "--consistency", "strong", "--bug",
+            "read_without_read_index"}, new PrintStream(bytes, true, StandardCharsets.UTF_8), System.err);
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("not linearizable: key")
+                .contains("replay: ./nodesync simulate --seed 3");
+        assertThat(status).isEqualTo(1);
+    }
+
+    @Test
+    void simulateRefusesBadArguments() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Simulate.run(new String[] {"--nodes", "zero"}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--nodes needs a whole number");
+        assertThat(status).isEqualTo(2);
+    }
+
     private interface Action {
         void run() throws Exception;
     }
