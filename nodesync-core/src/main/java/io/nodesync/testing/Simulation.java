@@ -623,7 +623,11 @@ public final class Simulation {
             shuffled.set(i, shuffled.get(j));
             shuffled.set(j, swap);
         }
-        int shape = faultRandom.nextInt(4);
+        int shape = faultRandom.nextInt(5);
+        if (shape == 4) {
+            flapLeader(end, 3 + faultRandom.nextInt(6));
+            return;
+        }
         String description;
         if (shape == 0 || ids.size() < 3) {
             // Majority / minority split.
@@ -659,6 +663,33 @@ public final class Simulation {
         schedule(until(end), () -> {
             blockedLinks.clear();
             record("fault", () -> "partition healed", 0);
+        });
+    }
+
+    /**
+     * Leader flapping: the leader of the moment is cut off for a moment, again and again, so that leaders change
+     * while their newest entries have reached only some nodes (the situation of the paper's figure 8).
+     */
+    private void flapLeader(long end, int times) {
+        if (times == 0 || now >= end) {
+            return;
+        }
+        NodeId leader = currentLeader();
+        if (leader != null) {
+            for (NodeId other : ids) {
+                if (!other.equals(leader)) {
+                    blockedLinks.add(link(leader, other));
+                    blockedLinks.add(link(other, leader));
+                }
+            }
+            record("fault", () -> "flap: isolate leader " + leader, times);
+        }
+        long heal = Math.min(end, now + faultRandom.nextLong(50 * MILLI, 600 * MILLI));
+        schedule(heal, () -> {
+            blockedLinks.clear();
+            record("fault", () -> "flap: healed", times);
+            schedule(Math.min(end, now + faultRandom.nextLong(20 * MILLI, 400 * MILLI)),
+                    () -> flapLeader(end, times - 1));
         });
     }
 
