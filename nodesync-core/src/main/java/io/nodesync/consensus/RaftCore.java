@@ -342,7 +342,10 @@ public final class RaftCore {
                 if (inLease() && !vote.transfer()) {
                     return false; // check-quorum: a live leader is not deposed by a node that merely timed out
                 }
-                becomeFollower(messageTerm, null);
+                // Adopt the term but keep the election timer running (figure 2: only a leader's message or a
+                // granted vote resets it). Otherwise a candidate that cannot win, say one with a stale log and a
+                // short timeout, would reset everyone's timer on every try and no one else could ever campaign.
+                becomeFollower(messageTerm, null, false);
                 return true;
             }
             if (message instanceof RequestVoteResponse response && response.preVote() && response.granted()) {
@@ -479,6 +482,10 @@ public final class RaftCore {
     }
 
     private void becomeFollower(long newTerm, NodeId newLeader) {
+        becomeFollower(newTerm, newLeader, true);
+    }
+
+    private void becomeFollower(long newTerm, NodeId newLeader, boolean resetTimer) {
         boolean wasLeader = role == Role.LEADER;
         if (newTerm > term) {
             term = newTerm;
@@ -487,7 +494,9 @@ public final class RaftCore {
         }
         role = Role.FOLLOWER;
         setLeader(newLeader);
-        resetElectionTimer();
+        if (resetTimer || wasLeader) {
+            resetElectionTimer();
+        }
         if (wasLeader) {
             progress.clear();
             transferTarget = null;

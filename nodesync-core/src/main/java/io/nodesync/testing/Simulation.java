@@ -156,8 +156,10 @@ public final class Simulation {
             checkedCommit = 0;
             knownLeader = null;
             List<NodeId> peers = ids.stream().filter(other -> !other.equals(id)).toList();
-            RaftCore.Options options = config.plantedBug() == null ? RaftCore.Options.DEFAULT
-                    : RaftCore.Options.DEFAULT.withBug(config.plantedBug());
+            RaftCore.Options base = config.preVote() ? RaftCore.Options.DEFAULT : new RaftCore.Options(false,
+                    RaftCore.Options.DEFAULT.checkQuorum(), RaftCore.Options.DEFAULT.maxEntriesPerMessage(),
+                    RaftCore.Options.DEFAULT.maxBytesPerMessage(), RaftCore.Options.DEFAULT.maxInflightMessages());
+            RaftCore.Options options = config.plantedBug() == null ? base : base.withBug(config.plantedBug());
             ReplicaConfig replicaConfig = new ReplicaConfig(id, peers, config.election(), config.timing(),
                     Limits.DEFAULT, ConsistencyPolicy.STRONG, options);
             SplittableRandom random = nodeRandom.split();

@@ -22,9 +22,11 @@ import java.util.Objects;
  * @param plantedBug a deliberate bug to plant in every node, to show the checks catch it; {@code null} normally
  * @param strongShare the share of client operations that are strong (on keys {@code s*}); the rest are eventual
  *     (on keys {@code e*})
+ * @param preVote whether nodes use Raft's pre-vote (on in production; off explores plain Raft elections)
  */
 public record SimulationConfig(long seed, int nodes, Election election, Timing timing, Duration workload,
-        Duration settle, int clients, Faults faults, boolean trace, PlantedBug plantedBug, double strongShare) {
+        Duration settle, int clients, Faults faults, boolean trace, PlantedBug plantedBug, double strongShare,
+        boolean preVote) {
 
     /**
      * Which faults may fire. Each enabled kind fires in a run with probability {@code chance}, one to three times,
@@ -59,7 +61,7 @@ public record SimulationConfig(long seed, int nodes, Election election, Timing t
     /** 3 nodes, Raft election, {@link LocalCluster#DEFAULT_TIMING}, 20 s of workload, 10 s to settle, all faults. */
     public static SimulationConfig defaults(long seed) {
         return new SimulationConfig(seed, 3, Election.raft(), LocalCluster.DEFAULT_TIMING, Duration.ofSeconds(20),
-                Duration.ofSeconds(10), 4, Faults.ALL, false, null, 0.5);
+                Duration.ofSeconds(10), 4, Faults.ALL, false, null, 0.5, true);
     }
 
     /** Checks the values. */
@@ -83,54 +85,60 @@ public record SimulationConfig(long seed, int nodes, Election election, Timing t
     /** A copy with another seed. */
     public SimulationConfig withSeed(long newSeed) {
         return new SimulationConfig(newSeed, nodes, election, timing, workload, settle, clients, faults, trace,
-                plantedBug, strongShare);
+                plantedBug, strongShare, preVote);
     }
 
     /** A copy with another cluster size. */
     public SimulationConfig withNodes(int count) {
         return new SimulationConfig(seed, count, election, timing, workload, settle, clients, faults, trace,
-                plantedBug, strongShare);
+                plantedBug, strongShare, preVote);
     }
 
     /** A copy with another election. */
     public SimulationConfig withElection(Election newElection) {
         return new SimulationConfig(seed, nodes, newElection, timing, workload, settle, clients, faults, trace,
-                plantedBug, strongShare);
+                plantedBug, strongShare, preVote);
     }
 
     /** A copy with another workload duration. */
     public SimulationConfig withWorkload(Duration duration) {
         return new SimulationConfig(seed, nodes, election, timing, duration, settle, clients, faults, trace,
-                plantedBug, strongShare);
+                plantedBug, strongShare, preVote);
     }
 
     /** A copy with another number of clients. */
     public SimulationConfig withClients(int count) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, count, faults, trace, plantedBug,
-                strongShare);
+                strongShare, preVote);
     }
 
     /** A copy with other faults. */
     public SimulationConfig withFaults(Faults newFaults) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, newFaults, trace,
-                plantedBug, strongShare);
+                plantedBug, strongShare, preVote);
     }
 
     /** A copy with another share of strong operations (0: all eventual, 1: all strong). */
     public SimulationConfig withStrongShare(double share) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace,
-                plantedBug, share);
+                plantedBug, share, preVote);
+    }
+
+    /** A copy with pre-vote on or off. */
+    public SimulationConfig withPreVote(boolean enabled) {
+        return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace,
+                plantedBug, strongShare, enabled);
     }
 
     /** A copy with a planted bug (or none, with {@code null}). */
     public SimulationConfig withPlantedBug(PlantedBug bug) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace, bug,
-                strongShare);
+                strongShare, preVote);
     }
 
     /** A copy that keeps (or not) a readable trace. */
     public SimulationConfig withTrace(boolean keepTrace) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, keepTrace,
-                plantedBug, strongShare);
+                plantedBug, strongShare, preVote);
     }
 }

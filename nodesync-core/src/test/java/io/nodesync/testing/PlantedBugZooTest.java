@@ -19,7 +19,7 @@ class PlantedBugZooTest {
     private static final int BATCH = 32;
 
     @ParameterizedTest
-    @EnumSource(value = PlantedBug.class, names = {"FORGET_TERM_AND_VOTE", "READ_WITHOUT_READ_INDEX",
+    @EnumSource(value = PlantedBug.class, names = {"COUNT_DUPLICATE_VOTES", "FORGET_TERM_AND_VOTE", "READ_WITHOUT_READ_INDEX",
             "ACKNOWLEDGE_BEFORE_DURABLE", "SKIP_PREVIOUS_TERM_CHECK", "FORWARDER_DROPS_ON_LEADER_CHANGE",
             "LWW_TIE_PREFERS_SELF"})
     void everyPlantedBugIsCaughtWithinTheSeedBudget(PlantedBug bug) {
