@@ -295,7 +295,7 @@ public final class RaftCore {
 
     /** A message from a peer arrived. Messages that are not Raft's are ignored here. */
     public void step(NodeId from, Message message) {
-        if (!progressOrPeer(from)) {
+        if (!peers.contains(from)) {
             return;
         }
         if (!(message instanceof RequestVote || message instanceof RequestVoteResponse
@@ -324,9 +324,6 @@ public final class RaftCore {
         }
     }
 
-    private boolean progressOrPeer(NodeId from) {
-        return peers.contains(from);
-    }
 
     /**
      * Section 5.1: a message from a later term makes this node a follower of that term, one from an earlier term is

@@ -4,7 +4,6 @@ import io.nodesync.ConsistencyPolicy;
 import io.nodesync.LimitExceededException;
 import io.nodesync.Limits;
 import io.nodesync.Store;
-import io.nodesync.Timing;
 import io.nodesync.consensus.ClientRequest;
 import io.nodesync.consensus.ClientRequest.Op;
 import java.util.Objects;
@@ -19,7 +18,7 @@ final class DefaultStore implements Store {
     private final Limits limits;
     private final AtomicLong requestIds = new AtomicLong();
 
-    DefaultStore(NodeLoop loop, Limits limits, Timing timing) {
+    DefaultStore(NodeLoop loop, Limits limits) {
         this.loop = loop;
         this.limits = limits;
     }

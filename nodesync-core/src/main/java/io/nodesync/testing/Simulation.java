@@ -137,7 +137,6 @@ public final class Simulation {
         boolean paused;
         long nextTickAt;
         long checkedCommit;
-        NodeId knownLeader;
         final ArrayDeque<Runnable> heldWhilePaused = new ArrayDeque<>();
         final ArrayList<Object[]> outbox = new ArrayList<>();
         final Map<Long, Call> calls = new HashMap<>();
@@ -154,7 +153,6 @@ public final class Simulation {
             up = true;
             paused = false;
             checkedCommit = 0;
-            knownLeader = null;
             List<NodeId> peers = ids.stream().filter(other -> !other.equals(id)).toList();
             RaftCore.Options base = config.preVote() ? RaftCore.Options.DEFAULT : new RaftCore.Options(false,
                     RaftCore.Options.DEFAULT.checkQuorum(), RaftCore.Options.DEFAULT.maxEntriesPerMessage(),
@@ -378,10 +376,6 @@ public final class Simulation {
             }
         }
         node.checkedCommit = Math.max(node.checkedCommit, commit);
-        NodeId leader = replica.raft().leader();
-        if (!Objects.equals(leader, node.knownLeader)) {
-            node.knownLeader = leader;
-        }
     }
 
     private void violation(String what) {

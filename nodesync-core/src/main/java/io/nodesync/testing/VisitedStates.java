@@ -39,13 +39,7 @@ final class VisitedStates {
 
     VisitedStates(int expected, int unknownWords) {
         this.unknownWords = unknownWords;
-        int capacity = Integer.highestOneBit(Math.max(16, expected * 2) - 1) << 1;
-        hashes = new long[capacity];
-        states = new int[capacity];
-        starts = new int[capacity];
-        lengths = new int[capacity];
-        unknownChains = new int[capacity];
-        mask = capacity - 1;
+        allocateTable(Integer.highestOneBit(Math.max(16, expected * 2) - 1) << 1);
         knownSlab = new long[Math.max(64, expected * 4)];
         unknownSlab = new long[Math.max(64, expected * (unknownWords + 1))];
     }
@@ -112,6 +106,16 @@ final class VisitedStates {
         return node + 1;
     }
 
+    /** Fresh, empty open-addressing arrays of {@code capacity} slots (a power of two). */
+    private void allocateTable(int capacity) {
+        hashes = new long[capacity];
+        states = new int[capacity];
+        starts = new int[capacity];
+        lengths = new int[capacity];
+        unknownChains = new int[capacity];
+        mask = capacity - 1;
+    }
+
     private static long[] ensure(long[] slab, int needed) {
         if (needed <= slab.length) {
             return slab;
@@ -129,13 +133,7 @@ final class VisitedStates {
         int[] oldStarts = starts;
         int[] oldLengths = lengths;
         int[] oldChains = unknownChains;
-        int capacity = oldHashes.length * 2;
-        hashes = new long[capacity];
-        states = new int[capacity];
-        starts = new int[capacity];
-        lengths = new int[capacity];
-        unknownChains = new int[capacity];
-        mask = capacity - 1;
+        allocateTable(oldHashes.length * 2);
         for (int i = 0; i < oldStarts.length; i++) {
             if (oldStarts[i] != 0) {
                 int slot = (int) oldHashes[i] & mask;
