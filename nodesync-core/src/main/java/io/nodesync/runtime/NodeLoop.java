@@ -30,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * The single thread that owns a node's {@link Replica} and does its I/O.
  *
  * <p>Each turn it drains everything queued in its bounded inbox (so many requests become one append and one round
- * of messages), feeds it to the replica with the ticks that are due, then, in this order: syncs the log, sends the
- * turn's messages (never before the sync, so no peer hears of a vote or an entry a crash could take back), and hands
- * the turn's completions and events to the callback thread (never run user code on the loop). Broken invariants
- * stop the node loudly: all pending futures fail with {@link NodeClosedException} carrying the cause.
+ * of messages) and runs it through the {@link ReplicaDriver}, which feeds the replica its inputs and due ticks, syncs
+ * the log, and only then hands over the turn's messages (sent on the transport) and completions (passed to the
+ * callback thread: user code never runs on the loop). Broken invariants stop the node loudly: all pending futures
+ * fail with {@link NodeClosedException} carrying the cause.
  */
-final class NodeLoop implements Replica.Effects {
+final class NodeLoop implements ReplicaDriver.Output {
 
     private static final int MAX_EVENTS_PER_TURN = 4096;
 
@@ -47,14 +47,11 @@ final class NodeLoop implements Replica.Effects {
     record Submit(ClientRequest request, CompletableFuture<Object> future) {
     }
 
-    private record Outbound(NodeId to, Message message) {
-    }
-
     private final NodeSettings settings;
     private final NodeId id;
     /** One logger per node, named {@code io.nodesync.node.<id>}, so output from nodes sharing a JVM tells them apart. */
     private final Logger log;
-    private final Replica replica;
+    private final ReplicaDriver driver;
     private final ArrayBlockingQueue<Object> inbox;
     private final CopyOnWriteArrayList<NodeListener> listeners;
     private final ExecutorService callbacks;
@@ -65,14 +62,13 @@ final class NodeLoop implements Replica.Effects {
     private final AtomicLong droppedMessages = new AtomicLong();
 
     private final HashMap<Long, Submit> inFlight = new HashMap<>();
-    private final ArrayList<Outbound> outbox = new ArrayList<>();
     private final ArrayList<Runnable> toCallback = new ArrayList<>();
     private final ArrayList<Object> batch = new ArrayList<>();
+    private final java.util.function.Consumer<Replica> feedBatch = this::feedBatch;
 
     private volatile NodeStatus status;
     private volatile boolean running;
     private volatile Throwable failure;
-    private long nextTickAt;
 
     NodeLoop(NodeSettings settings, CopyOnWriteArrayList<NodeListener> listeners) {
         this.settings = settings;
@@ -87,8 +83,9 @@ final class NodeLoop implements Replica.Effects {
         // The session must differ across restarts even with a fixed seed: a repeated session would make the state
         // machine take the new incarnation's strong writes for duplicates of the old one's.
         long session = java.util.concurrent.ThreadLocalRandom.current().nextLong();
-        this.replica = new Replica(config, settings.log(), random, session, this);
-        this.status = replica.status();
+        this.driver = new ReplicaDriver(config, settings.log(), random, session, tickNanos,
+                settings.clock().nanoTime() + tickNanos, this);
+        this.status = driver.replica().status();
         // Futures complete here, one task per turn, so user callbacks never run on (or stall) the node loop.
         this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 runnable -> {
@@ -103,7 +100,7 @@ final class NodeLoop implements Replica.Effects {
 
     void start() {
         running = true;
-        nextTickAt = settings.clock().nanoTime() + tickNanos;
+        driver.nextTickAt(settings.clock().nanoTime() + tickNanos);
         settings.transport().start(id, this::onMessage);
         thread.start();
     }
@@ -148,7 +145,7 @@ final class NodeLoop implements Replica.Effects {
         try {
             while (running) {
                 long now = settings.clock().nanoTime();
-                long wait = nextTickAt - now;
+                long wait = driver.nextTickAt() - now;
                 if (wait > 0) {
                     Object first = inbox.poll(wait, TimeUnit.NANOSECONDS);
                     if (first != null) {
@@ -172,33 +169,11 @@ final class NodeLoop implements Replica.Effects {
         }
     }
 
-    /** One turn: inputs, ticks, then sync, send, complete. */
+    /** One turn: the batch through the driver, then the turn's callbacks to the callback thread. */
     private void turn() {
-        replica.setTime(settings.clock().currentTimeMillis());
-        for (Object event : batch) {
-            if (event instanceof Inbound inbound) {
-                replica.receive(inbound.from(), inbound.message());
-            } else if (event instanceof Submit submit) {
-                Submit previous = inFlight.put(submit.request().id(), submit);
-                if (previous != null) {
-                    throw new IllegalStateException("request id " + submit.request().id() + " reused");
-                }
-                replica.submit(submit.request());
-            }
-        }
+        driver.turn(settings.clock().nanoTime(), settings.clock().currentTimeMillis(), feedBatch);
         batch.clear();
-        long now = settings.clock().nanoTime();
-        while (now - nextTickAt >= 0) {
-            replica.tick();
-            nextTickAt += tickNanos;
-        }
-        replica.endTurn();
-        settings.log().sync();
-        for (Outbound outbound : outbox) {
-            settings.transport().send(outbound.to(), outbound.message());
-        }
-        outbox.clear();
-        status = replica.status();
+        status = driver.replica().status();
         if (!toCallback.isEmpty()) {
             List<Runnable> work = new ArrayList<>(toCallback);
             toCallback.clear();
@@ -210,15 +185,29 @@ final class NodeLoop implements Replica.Effects {
         }
     }
 
-    // ------------------------------------------------------------------------------------------ Replica.Effects
+    private void feedBatch(Replica replica) {
+        for (Object event : batch) {
+            if (event instanceof Inbound inbound) {
+                replica.receive(inbound.from(), inbound.message());
+            } else if (event instanceof Submit submit) {
+                Submit previous = inFlight.put(submit.request().id(), submit);
+                if (previous != null) {
+                    throw new IllegalStateException("request id " + submit.request().id() + " reused");
+                }
+                replica.submit(submit.request());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ ReplicaDriver.Output
 
     @Override
     public void send(NodeId to, Message message) {
-        outbox.add(new Outbound(to, message));
+        settings.transport().send(to, message);
     }
 
     @Override
-    public void complete(long requestId, Object result) {
+    public void completed(long requestId, Object result) {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
             Object value = submit.request().op() == ClientRequest.Op.GET ? Optional.ofNullable(result) : result;
@@ -227,7 +216,7 @@ final class NodeLoop implements Replica.Effects {
     }
 
     @Override
-    public void fail(long requestId, NodeSyncException error) {
+    public void failed(long requestId, NodeSyncException error) {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
             toCallback.add(() -> submit.future().completeExceptionally(error));
@@ -342,6 +331,6 @@ final class NodeLoop implements Replica.Effects {
 
     /** The replica, for in-process inspection only (tests); never touch it from another thread while running. */
     Replica replicaForInspection() {
-        return replica;
+        return driver.replica();
     }
 }

@@ -9,7 +9,6 @@ import io.nodesync.QuorumNotReachedException;
 import io.nodesync.Role;
 import io.nodesync.consensus.ClientRequest;
 import io.nodesync.consensus.ClientRequest.Op;
-import io.nodesync.consensus.PlantedBug;
 import io.nodesync.consensus.RaftCore;
 import io.nodesync.consensus.Replica;
 import io.nodesync.consensus.ReplicaConfig;
@@ -17,8 +16,8 @@ import io.nodesync.log.InMemoryLog;
 import io.nodesync.protocol.ClientCommand;
 import io.nodesync.protocol.Entry;
 import io.nodesync.protocol.Message;
+import io.nodesync.runtime.ReplicaDriver;
 import io.nodesync.store.Versioned;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,9 +33,9 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * A deterministic simulation of a NodeSync cluster: N nodes' real {@link Replica}s (the whole pure node logic,
- * driven turn by turn as the node loop drives it: inputs, then sync the log, then send, then complete) on one
- * thread, in virtual time, with a seeded network, seeded faults and a seeded client workload.
+ * A deterministic simulation of a NodeSync cluster: N nodes' real {@link Replica}s (the whole pure node logic), each
+ * driven by the node loop's own {@link ReplicaDriver} (inputs and due ticks, then sync the log, then send, then
+ * complete), on one thread, in virtual time, with a seeded network, seeded faults and a seeded client workload.
  *
  * <h2>Determinism</h2>
  * One {@code long} seed decides every delay, loss, duplicate, partition, crash, pause, clock skew and client
@@ -62,6 +61,7 @@ public final class Simulation {
     private static final long MILLI = 1_000_000L;
     /** Far above a healthy run (about 100,000 events), so only a storm reaches it. */
     private static final long MAX_EVENTS = 3_000_000;
+    private static final Consumer<Replica> NO_INPUT = replica -> { };
 
     private final SimulationConfig config;
     private final long tickNanos;
@@ -82,6 +82,7 @@ public final class Simulation {
     private final Map<NodeId, SimNode> nodes = new LinkedHashMap<>();
     private final Set<Long> blockedLinks = new HashSet<>();
     private double lossRate;
+    private long leadersDieMidBroadcastUntil;
     private double duplicateRate;
     private long maxExtraDelayNanos;
 
@@ -98,6 +99,10 @@ public final class Simulation {
     private final Map<String, String> lastAcknowledged = new HashMap<>();
     private final List<AcknowledgedWrite> acknowledgedWrites = new ArrayList<>();
     private boolean workloadOver;
+
+    /** A message that reached a paused node: it waits in the node's inbox. */
+    private record Held(NodeId from, Message message) {
+    }
 
     private record AcknowledgedWrite(String key, String value, NodeId node, int incarnation) {
     }
@@ -127,21 +132,21 @@ public final class Simulation {
     }
 
     /** One node of the simulated cluster, across its crashes and restarts. */
-    private final class SimNode implements Replica.Effects {
+    private final class SimNode implements ReplicaDriver.Output {
         final NodeId id;
         final InMemoryLog log = new InMemoryLog();
         final long clockSkewMillis;
+        ReplicaDriver driver;
         Replica replica;
         int incarnation;
         boolean up;
         boolean paused;
-        long nextTickAt;
         long checkedCommit;
-        final ArrayDeque<Runnable> heldWhilePaused = new ArrayDeque<>();
-        final ArrayList<Object[]> outbox = new ArrayList<>();
+        final ArrayList<Held> heldWhilePaused = new ArrayList<>();
         final Map<Long, Call> calls = new HashMap<>();
-        final ArrayList<Runnable> completions = new ArrayList<>();
         long nextRequestId;
+        /** A broadcast began this turn that the node does not live to finish: it crashes once the turn is over. */
+        boolean dying;
 
         SimNode(NodeId id, long clockSkewMillis) {
             this.id = id;
@@ -161,21 +166,20 @@ public final class Simulation {
             ReplicaConfig replicaConfig = new ReplicaConfig(id, peers, config.election(), config.timing(),
                     Limits.DEFAULT, ConsistencyPolicy.STRONG, options);
             SplittableRandom random = nodeRandom.split();
-            replica = new Replica(replicaConfig, log, random, random.nextLong(), this);
-            nextTickAt = now + 1 + random.nextLong(tickNanos); // nodes tick out of phase, as real machines do
+            long session = random.nextLong();
+            long firstTick = now + 1 + random.nextLong(tickNanos); // nodes tick out of phase, as real machines do
+            driver = new ReplicaDriver(replicaConfig, log, random, session, tickNanos, firstTick, this);
+            replica = driver.replica();
             scheduleTick();
         }
 
         void scheduleTick() {
             int myIncarnation = incarnation;
-            schedule(nextTickAt, () -> {
+            schedule(driver.nextTickAt(), () -> {
                 if (!up || incarnation != myIncarnation || paused) {
                     return; // a paused node's clock stops; resume() catches up
                 }
-                turn(this, replica -> {
-                    replica.tick();
-                    nextTickAt += tickNanos;
-                });
+                turn(this, NO_INPUT); // the driver runs the ticks that are due
                 scheduleTick();
             });
         }
@@ -186,22 +190,31 @@ public final class Simulation {
 
         @Override
         public void send(NodeId to, Message message) {
-            outbox.add(new Object[] {to, message});
+            if (now < leadersDieMidBroadcastUntil && message instanceof Message.AppendEntries append
+                    && append.entries().stream().anyMatch(entry -> entry.term() == append.term())) {
+                dying = true;
+            }
+            if (dying && faultRandom.nextBoolean()) {
+                record("drop", () -> id + "->" + to + " " + message + " (the sender dies before it goes out)",
+                        message.getClass().getSimpleName().hashCode());
+                return;
+            }
+            transmit(id, to, message);
         }
 
         @Override
-        public void complete(long requestId, Object result) {
+        public void completed(long requestId, Object result) {
             Call call = calls.remove(requestId);
             if (call != null) {
-                completions.add(() -> onCompleted(this, call, result, null));
+                onCompleted(this, call, result, null);
             }
         }
 
         @Override
-        public void fail(long requestId, NodeSyncException error) {
+        public void failed(long requestId, NodeSyncException error) {
             Call call = calls.remove(requestId);
             if (call != null) {
-                completions.add(() -> onCompleted(this, call, null, error));
+                onCompleted(this, call, null, error);
             }
         }
 
@@ -297,24 +310,14 @@ public final class Simulation {
         }
     }
 
-    /** One turn of a node, as its node loop would run it: inputs, end of turn, sync, send, complete, then checks. */
+    /** One turn of a node, run by the node loop's own driver at virtual time, then the checks. */
     private void turn(SimNode node, Consumer<Replica> input) {
-        Replica replica = node.replica;
-        replica.setTime(node.physicalMillis());
-        input.accept(replica);
-        replica.endTurn();
-        boolean lazySync = config.plantedBug() == PlantedBug.ACKNOWLEDGE_BEFORE_DURABLE;
-        if (!lazySync || nodeRandom.nextInt(4) == 0) {
-            node.log.sync(); // with the planted bug, only now and then: promises go out before they are durable
-        }
-        for (Object[] out : node.outbox) {
-            transmit(node.id, (NodeId) out[0], (Message) out[1]);
-        }
-        node.outbox.clear();
-        List<Runnable> done = new ArrayList<>(node.completions);
-        node.completions.clear();
-        done.forEach(Runnable::run);
+        node.driver.turn(now, node.physicalMillis(), input);
         checkNode(node);
+        if (node.dying) {
+            crash(node, "crash " + node.id + " in the middle of a broadcast");
+            schedule(now + faultRandom.nextLong(20 * MILLI, 400 * MILLI), () -> restart(node));
+        }
     }
 
     private void transmit(NodeId from, NodeId to, Message message) {
@@ -338,7 +341,7 @@ public final class Simulation {
             return;
         }
         if (target.paused) {
-            target.heldWhilePaused.add(() -> deliver(from, to, message));
+            target.heldWhilePaused.add(new Held(from, message));
             return;
         }
         record("deliver", () -> from + "->" + to + " " + message,
@@ -690,6 +693,10 @@ public final class Simulation {
     }
 
     private void crash(long end) {
+        if (faultRandom.nextBoolean()) {
+            crashLeadersMidBroadcast(end);
+            return;
+        }
         NodeId leader = currentLeader();
         List<SimNode> up = nodes.values().stream().filter(node -> node.up).toList();
         if (up.isEmpty()) {
@@ -700,23 +707,43 @@ public final class Simulation {
         if (!victim.up) {
             return;
         }
+        crash(victim, "crash " + victim.id);
+        schedule(until(end), () -> restart(victim));
+    }
+
+    /**
+     * Leaders dying mid-broadcast: for a while, every leader crashes while it sends the first entries of its own term,
+     * which reach only some followers, and comes back soon after. Logs then differ in their uncommitted tails across
+     * terms, the situation of the paper's figure 8, where committing an old entry by counting replicas is unsafe.
+     */
+    private void crashLeadersMidBroadcast(long end) {
+        faultsFired.add("crash");
+        faultsFired.add("crash-mid-send");
+        long until = Math.min(end, now + faultRandom.nextLong(1_000 * MILLI, 5_000 * MILLI)); // several elections
+        leadersDieMidBroadcastUntil = until;
+        record("fault", () -> "leaders die mid-broadcast until " + String.format("%.3fs", until / 1e9), until);
+    }
+
+    private void crash(SimNode victim, String description) {
         faultsFired.add("crash");
         victim.up = false;
         victim.paused = false;
+        victim.dying = false;
         victim.heldWhilePaused.clear();
         victim.log.loseUnsynced();
-        record("fault", () -> "crash " + victim.id, victim.incarnation);
+        record("fault", () -> description, victim.incarnation);
         List<Call> orphaned = new ArrayList<>(victim.calls.values());
         victim.calls.clear();
         for (Call call : orphaned) {
             onCompleted(victim, call, null, new NodeClosedException("node " + victim.id + " crashed"));
         }
-        schedule(until(end), () -> {
-            if (!victim.up) {
-                victim.start();
-                record("fault", () -> "restart " + victim.id, victim.incarnation);
-            }
-        });
+    }
+
+    private void restart(SimNode node) {
+        if (!node.up) {
+            node.start();
+            record("fault", () -> "restart " + node.id, node.incarnation);
+        }
     }
 
     private void pause(long end) {
@@ -740,16 +767,21 @@ public final class Simulation {
         }
         node.paused = false;
         record("fault", () -> "resume " + node.id, 0);
-        // Like a process after SIGCONT: the messages that queued up are handled first, then the clock catches up.
-        List<Runnable> held = new ArrayList<>(node.heldWhilePaused);
-        node.heldWhilePaused.clear();
-        held.forEach(Runnable::run);
-        turn(node, replica -> {
-            while (node.nextTickAt <= now) {
-                replica.tick();
-                node.nextTickAt += tickNanos;
+        // Like a process after SIGCONT: its loop drains the inbox into one turn, then runs the ticks the pause held
+        // back. A partition that began meanwhile still cuts what was in flight.
+        List<Held> held = new ArrayList<>();
+        for (Held message : node.heldWhilePaused) {
+            if (blockedLinks.contains(link(message.from(), node.id))) {
+                record("lost", () -> message.from() + "->" + node.id + " " + message.message(),
+                        message.message().getClass().getSimpleName().hashCode());
+            } else {
+                record("deliver", () -> message.from() + "->" + node.id + " " + message.message(),
+                        31L * message.message().getClass().getSimpleName().hashCode() + message.message().term());
+                held.add(message);
             }
-        });
+        }
+        node.heldWhilePaused.clear();
+        turn(node, replica -> held.forEach(message -> replica.receive(message.from(), message.message())));
         node.scheduleTick();
     }
 
@@ -767,14 +799,12 @@ public final class Simulation {
         lossRate = 0;
         duplicateRate = 0;
         maxExtraDelayNanos = 0;
+        leadersDieMidBroadcastUntil = 0;
         for (SimNode node : nodes.values()) {
             if (node.paused) {
                 resume(node, node.incarnation);
             }
-            if (!node.up) {
-                node.start();
-                record("fault", () -> "restart " + node.id, node.incarnation);
-            }
+            restart(node);
         }
         record("heal", () -> "all faults healed", 0);
     }

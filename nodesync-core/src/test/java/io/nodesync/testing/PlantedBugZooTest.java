@@ -19,9 +19,7 @@ class PlantedBugZooTest {
     private static final int BATCH = 32;
 
     @ParameterizedTest
-    @EnumSource(value = PlantedBug.class, names = {"COUNT_DUPLICATE_VOTES", "FORGET_TERM_AND_VOTE", "READ_WITHOUT_READ_INDEX",
-            "ACKNOWLEDGE_BEFORE_DURABLE", "SKIP_PREVIOUS_TERM_CHECK", "FORWARDER_DROPS_ON_LEADER_CHANGE",
-            "LWW_TIE_PREFERS_SELF"})
+    @EnumSource(PlantedBug.class)
     void everyPlantedBugIsCaughtWithinTheSeedBudget(PlantedBug bug) {
         OptionalLong catching = OptionalLong.empty();
         for (long from = 1; from <= SimulationSeedsTest.DEFAULT_SEEDS && catching.isEmpty(); from += BATCH) {
@@ -35,8 +33,9 @@ class PlantedBugZooTest {
                 .isPresent();
         SimulationResult replay = Simulation.run(SimulationSeedsTest.configFor(catching.getAsLong())
                 .withPlantedBug(bug));
+        String problem = SimulationSeedsTest.problemOf(replay);
         System.out.printf("%-34s caught by seed %d: %s%n", bug, catching.getAsLong(),
-                SimulationSeedsTest.problemOf(replay).lines().findFirst().orElse(""));
+                problem.substring(0, Math.min(problem.length(), 160)));
         // Without the bug the same seed passes: it is the bug that was caught, not a flaw of the seed.
         assertThat(SimulationSeedsTest.problemOf(Simulation.run(SimulationSeedsTest.configFor(
                 catching.getAsLong())))).isNull();
