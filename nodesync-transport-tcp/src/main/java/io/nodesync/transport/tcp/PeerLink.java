@@ -146,8 +146,9 @@ final class PeerLink {
         ByteBuffer frame;
         while ((frame = queue.poll()) != null) {
             queuedBytes.addAndGet(-frame.remaining());
-            if (!ch.isWritable()) {
-                transport.countDropped(1); // the socket is not keeping up: best effort means drop, not buffer
+            if (!ch.isActive() || !ch.isWritable()) {
+                // Closing, or the socket is not keeping up: best effort means drop, not buffer.
+                transport.countDropped(1);
                 continue;
             }
             ch.write(Unpooled.wrappedBuffer(frame), ch.voidPromise());
@@ -235,6 +236,9 @@ final class PeerLink {
             return;
         }
         channel = null;
+        if (transport.isClosed()) {
+            return; // our own shutdown closed it: nothing to report or retry
+        }
         long livedNanos = System.nanoTime() - connectedAtNanos;
         if (livedNanos >= transport.reconnectBackoffMaxNanos()) {
             failures = 0; // a long-lived connection ended: try again on the next message
