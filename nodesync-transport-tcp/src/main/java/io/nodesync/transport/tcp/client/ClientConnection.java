@@ -29,24 +29,31 @@ import org.slf4j.LoggerFactory;
  * <p><b>Flushing.</b> Replies that are ready together are encoded into one buffer and flushed once: a pipelined
  * batch costs one write system call, not one per reply.
  *
- * <p>Subclasses supply the dialect: {@link #nextCommand} frames and starts the next command, {@link #render} encodes
- * a reply. A framing error is answered like any command (in its turn), then the connection is closed.
+ * <p><b>Execution order.</b> Commands start as soon as {@link ExecutionOrder} allows: at once unless an earlier
+ * command of the connection on the same key (or a consistency switch) is still running.
+ *
+ * <p>Subclasses supply the dialect: {@link #nextCommand} frames the next command, {@link #render} encodes a reply. A
+ * framing error is answered like any command (in its turn), then the connection is closed.
  */
 abstract class ClientConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
 
-    /** A command started, waiting for its turn to be answered. */
-    record Pending(CompletableFuture<Reply> reply, boolean closeAfterReply) {
-        /** A reply known at once. */
-        static Pending answered(Reply reply, boolean closeAfterReply) {
-            return new Pending(CompletableFuture.completedFuture(reply), closeAfterReply);
-        }
+    /** A command framed by the dialect, not started yet. */
+    record Command(Request request, boolean closeAfterReply) {
     }
 
+    /** A command started, waiting for its turn to be answered. */
+    private record Pending(CompletableFuture<Reply> reply, boolean closeAfterReply) {
+    }
+
+    private final CommandExecutor executor;
+    private final ExecutionOrder order = new ExecutionOrder();
     private final int maxInFlight;
     private final int resumeAtOrBelow;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final Iterable<CompletableFuture<Reply>> pendingReplies =
+            () -> pending.stream().map(Pending::reply).iterator();
     /** Set by the node's callback thread when a drain task is queued, cleared by that task: one task per burst. */
     private final AtomicBoolean drainQueued = new AtomicBoolean();
 
@@ -59,17 +66,18 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean closed;
 
-    protected ClientConnection(ClientLimits limits) {
+    protected ClientConnection(CommandExecutor executor, ClientLimits limits) {
+        this.executor = executor;
         this.maxInFlight = limits.maxInFlightPerConnection();
         this.resumeAtOrBelow = maxInFlight / 2;
     }
 
     /**
-     * Frames the next command from {@code input} and starts it. Returns {@code null}, consuming nothing more, when
-     * the command is not complete yet. May consume bytes that hold no command (an ignored empty request) and still
-     * return {@code null} once the input is exhausted.
+     * Frames the next command from {@code input}. Returns {@code null}, consuming nothing more, when the command is
+     * not complete yet. May consume bytes that hold no command (an ignored empty request) and still return
+     * {@code null} once the input is exhausted.
      */
-    protected abstract Pending nextCommand(ByteBuf input);
+    protected abstract Command nextCommand(ByteBuf input);
 
     /** Appends a reply, as this dialect spells it, to {@code out}. */
     protected abstract void render(Reply reply, ByteBuf out);
@@ -191,17 +199,19 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean startCommands() {
         boolean started = false;
         while (input != null && input.isReadable() && pending.size() < maxInFlight && ctx.channel().isWritable()) {
-            Pending next;
+            Command command;
             try {
-                next = nextCommand(input);
+                command = nextCommand(input);
             } catch (RuntimeException e) {
                 // A dialect bug must not take the event loop's other connections with it: answer and hang up.
                 log.warn("Failed to read a command from {}; closing it", ctx.channel(), e);
-                next = Pending.answered(Reply.error("internal error"), true);
+                command = new Command(new Request.Answered(Reply.error("internal error")), true);
             }
-            if (next == null) {
+            if (command == null) {
                 break;
             }
+            Pending next = new Pending(order.start(command.request(), executor::execute, pendingReplies),
+                    command.closeAfterReply());
             pending.add(next);
             started = true;
             if (!next.reply().isDone()) {

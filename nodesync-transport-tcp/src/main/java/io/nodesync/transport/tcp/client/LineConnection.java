@@ -13,17 +13,15 @@ import java.nio.charset.StandardCharsets;
  */
 final class LineConnection extends ClientConnection {
 
-    private final CommandExecutor executor;
     private final int maxLineBytes;
 
     LineConnection(CommandExecutor executor, ClientLimits limits) {
-        super(limits);
-        this.executor = executor;
+        super(executor, limits);
         this.maxLineBytes = limits.maxLineBytes();
     }
 
     @Override
-    protected Pending nextCommand(ByteBuf input) {
+    protected Command nextCommand(ByteBuf input) {
         int start = input.readerIndex();
         // The longest acceptable line is maxLineBytes, then "\r\n": look no further for its end.
         int window = (int) Math.min(input.readableBytes(), maxLineBytes + 2L);
@@ -38,11 +36,12 @@ final class LineConnection extends ClientConnection {
         }
         String line = input.toString(start, contentLength, StandardCharsets.UTF_8);
         input.skipBytes(length + 1);
-        return new Pending(executor.execute(LineCommandParser.parse(line)), false);
+        return new Command(LineCommandParser.parse(line), false);
     }
 
-    private Pending tooLong() {
-        return Pending.answered(Reply.error("line too long (the limit is " + maxLineBytes + " bytes)"), true);
+    private Command tooLong() {
+        return new Command(new Request.Answered(Reply.error("line too long (the limit is " + maxLineBytes + " bytes)")),
+                true);
     }
 
     @Override

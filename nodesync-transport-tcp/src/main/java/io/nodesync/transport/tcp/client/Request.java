@@ -6,9 +6,23 @@ import java.util.Objects;
 
 /**
  * One parsed client command, independent of the dialect it arrived in. {@link CommandExecutor} runs it against a
- * node. Immutable.
+ * node; {@link ExecutionOrder} uses {@link #keys()} and {@link #waitsForAll()} to keep a connection's commands in
+ * order where order can be observed. Immutable.
  */
 sealed interface Request {
+
+    /** The keys this command reads or writes. */
+    default List<String> keys() {
+        return List.of();
+    }
+
+    /**
+     * Whether this command must see the effect of every command sent before it on its connection, and every later
+     * one must see its effect: the consistency switch (later writes must use the new mode) and the status readings.
+     */
+    default boolean waitsForAll() {
+        return false;
+    }
 
     /** {@code PING [message]}: answered by the connection's node without touching the store. */
     record Ping(String message) implements Request {
@@ -19,6 +33,11 @@ sealed interface Request {
         public Get {
             Objects.requireNonNull(key, "key");
         }
+
+        @Override
+        public List<String> keys() {
+            return List.of(key);
+        }
     }
 
     /** {@code SET key value} with the cluster's current consistency. */
@@ -26,6 +45,11 @@ sealed interface Request {
         public Set {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public List<String> keys() {
+            return List.of(key);
         }
     }
 
@@ -46,10 +70,19 @@ sealed interface Request {
             Objects.requireNonNull(expected, "expected");
             Objects.requireNonNull(newValue, "newValue");
         }
+
+        @Override
+        public List<String> keys() {
+            return List.of(key);
+        }
     }
 
     /** {@code CONSISTENCY}: the cluster's current mode as this node sees it. */
     record GetConsistency() implements Request {
+        @Override
+        public boolean waitsForAll() {
+            return true;
+        }
     }
 
     /** {@code CONSISTENCY mode}: switches the cluster-wide mode. */
@@ -57,10 +90,19 @@ sealed interface Request {
         public SetConsistency {
             Objects.requireNonNull(policy, "policy");
         }
+
+        @Override
+        public boolean waitsForAll() {
+            return true;
+        }
     }
 
     /** {@code STATUS}: this node's status line. */
     record Status() implements Request {
+        @Override
+        public boolean waitsForAll() {
+            return true;
+        }
     }
 
     /**

@@ -10,29 +10,27 @@ import java.util.List;
  */
 final class RespConnection extends ClientConnection {
 
-    private final CommandExecutor executor;
     private final RespRequestReader reader;
     private final RespCommands commands;
 
     RespConnection(CommandExecutor executor, RespCommands commands, ClientLimits limits) {
-        super(limits);
-        this.executor = executor;
+        super(executor, limits);
         this.commands = commands;
         this.reader = new RespRequestReader(limits);
     }
 
     @Override
-    protected Pending nextCommand(ByteBuf input) {
+    protected Command nextCommand(ByteBuf input) {
         Object request = reader.read(input);
         if (request == null) {
             return null;
         }
         if (request instanceof RespRequestReader.ProtocolError error) {
-            return Pending.answered(Reply.error(error.message()), true);
+            return new Command(new Request.Answered(Reply.error(error.message())), true);
         }
         @SuppressWarnings("unchecked")
         List<String> arguments = (List<String>) request;
-        return new Pending(executor.execute(commands.parse(arguments)), RespCommands.isQuit(arguments));
+        return new Command(commands.parse(arguments), RespCommands.isQuit(arguments));
     }
 
     @Override
