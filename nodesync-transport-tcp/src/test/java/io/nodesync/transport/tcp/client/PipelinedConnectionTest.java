@@ -13,6 +13,7 @@ import io.nodesync.OutcomeUnknownException;
 import io.nodesync.QuorumNotReachedException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +86,40 @@ class PipelinedConnectionTest {
         node.call(0).complete(Optional.of("A"));
         assertThat(output()).isEqualTo("VALUE A\nNOT_FOUND\nVALUE C\n");
         assertThat(flushes.count - flushesBefore).as("three ready replies, one flush").isEqualTo(1);
+    }
+
+    @Test
+    void aCommandWaitsForTheConnectionsEarlierCommandsOnItsKeysOnly() {
+        lineChannel(ClientLimits.DEFAULT);
+        send("SET k 1\nGET k\nSET other 2\nCAS k 1 3\n");
+        assertThat(node.calls()).as("GET k and CAS k wait for SET k; SET other does not")
+                .extracting(ScriptedNode.Call::op, ScriptedNode.Call::key)
+                .containsExactly(Tuple.tuple("put", "k"),
+                        Tuple.tuple("put", "other"));
+
+        node.call(0).complete(null);
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("put", "put", "get");
+        node.call(2).complete(Optional.of("1"));
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("put", "put", "get", "cas");
+        node.call(1).complete(null);
+        node.call(3).complete(true);
+        assertThat(output()).isEqualTo("OK\nVALUE 1\nOK\nOK\n");
+    }
+
+    @Test
+    void aConsistencySwitchWaitsForEverythingBeforeItAndHoldsBackEverythingAfter() {
+        lineChannel(ClientLimits.DEFAULT);
+        send("SET a 1\nCONSISTENCY eventual\nSET b 2\nPING\n");
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("put");
+
+        node.call(0).complete(null);
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("put", "consistency");
+        assertThat(output()).isEqualTo("OK\n");
+
+        node.call(1).complete(null);
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("put", "consistency", "put");
+        node.call(2).complete(null);
+        assertThat(output()).isEqualTo("OK\nOK\nPONG\n");
     }
 
     @Test
@@ -178,7 +213,7 @@ class PipelinedConnectionTest {
     @Test
     void aLineOfExactlyTheLimitIsAcceptedWithEitherEnding() {
         lineChannel(ClientLimits.DEFAULT.withMaxLineBytes(10));
-        send("SET k 1234\r\nSET k 5678\n");
+        send("SET a 1234\r\nSET b 5678\n");
         assertThat(node.calls()).extracting(ScriptedNode.Call::value).containsExactly("1234", "5678");
         send("SET k 123456\r\n");
         node.call(0).complete(null);
