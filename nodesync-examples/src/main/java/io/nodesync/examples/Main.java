@@ -17,9 +17,18 @@ public final class Main {
         String command = args.length == 0 ? "--help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (command) {
+            case "node" -> {
+                // The node's own events go to the console in the seed's style (NodeProcess prints them); the log
+                // keeps warnings and errors of the libraries, without the per-node logger name.
+                System.setProperty("org.slf4j.simpleLogger.showShortLogName", "false");
+                System.setProperty("org.slf4j.simpleLogger.log.io.nodesync.node", "error");
+                System.exit(NodeProcess.run(rest, System.out, System.err));
+            }
             case "demo" -> System.exit(Demo.run(System.out));
             case "simulate" -> System.exit(Simulate.run(rest, System.out, System.err));
             case "embedded-example" -> EmbeddedClusterExample.main(rest);
+            case "tcp-example" -> TcpClusterExample.main(rest);
+            case "client-example" -> LineSessionExample.main(rest);
             case "--help", "-h", "help" -> usage(0);
             default -> {
                 System.err.println("unknown command '" + command + "'");
@@ -33,12 +42,18 @@ public final class Main {
                 Usage: ./nodesync COMMAND [ARGS]
 
                 Commands:
+                  node PORT PEER...  one cluster node as its own process: peers and clients (line protocol,
+                                     redis-cli) on PORT; the highest port leads (--help for options)
                   demo               a 3-node cluster in this process, narrated: election, writes through a
                                      follower, the leader killed, strong writes refused without a majority while
                                      eventual writes go on, the nodes back and converging; exits 0 when all held
                   simulate           seeded, deterministic simulations of a cluster under faults, with every
                                      safety check and the linearizability checker (--help for options)
-                  embedded-example   the README's embedding example
+                  embedded-example   the README's embedding example (in-process cluster)
+                  tcp-example        three nodes embedded in this JVM, talking over loopback TCP
+                  client-example [HOST [PORT]]
+                                     a line-protocol client session against a running node (default
+                                     127.0.0.1 5000)
                   --help             this text
                 """;
         (status == 0 ? System.out : System.err).print(text);

