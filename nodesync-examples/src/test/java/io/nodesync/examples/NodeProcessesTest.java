@@ -120,6 +120,16 @@ class NodeProcessesTest {
                 assertThat(call(port, "GET " + write.getKey())).isEqualTo("VALUE " + write.getValue());
             }
         }
+
+        // SIGTERM (what Ctrl-C and service managers send): the node closes cleanly and the process ends.
+        int stopping = survivors.get(0);
+        signal(processes.get(stopping), "TERM");
+        assertThat(processes.get(stopping).waitFor(30, TimeUnit.SECONDS)).as("%d exits on SIGTERM", stopping).isTrue();
+        assertThat(Files.readString(logOf(stopping))).contains("[NodeSync  ] Node " + stopping + " shutting down");
+    }
+
+    private static Path logOf(int port) {
+        return Path.of("target", "node-process-" + port + ".log");
     }
 
     private Optional<Integer> leaderAmong(List<Integer> candidates) {
@@ -140,7 +150,7 @@ class NodeProcessesTest {
                 command.add("127.0.0.1:" + peer);
             }
         }
-        Path log = Path.of("target", "node-process-" + port + ".log");
+        Path log = logOf(port);
         Files.createDirectories(log.getParent());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.put(port, process);
