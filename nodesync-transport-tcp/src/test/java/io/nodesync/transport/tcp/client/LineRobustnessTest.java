@@ -80,7 +80,8 @@ class LineRobustnessTest {
             }
             garbage.write('\n');
         }
-        try (LineClient client = new LineClient(served.port(2)); LineClient bystander = new LineClient(served.port(2))) {
+        try (LineClient client = new LineClient(served.port(2));
+                LineClient bystander = new LineClient(served.port(2))) {
             client.send(garbage.toByteArray());
             for (int i = 0; i < lines; i++) {
                 assertThat(client.readLine()).as("reply %d", i).startsWith("ERROR ");

@@ -3,6 +3,7 @@ package io.nodesync.transport.tcp.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,8 @@ class RespRawTest {
         "*99999999\r\n",
         "*1111111111111111111111111111111111111111"})
     void malformedRequestsAreRefusedAndCloseOnlyTheirConnection(String malformed) throws Exception {
-        try (RespClient bystander = new RespClient(served.port(0)); RespClient offender = new RespClient(served.port(0))) {
+        try (RespClient bystander = new RespClient(served.port(0));
+                RespClient offender = new RespClient(served.port(0))) {
             assertThat(bystander.command("SET", "raw-kept", "before")).isEqualTo("OK");
 
             offender.send(malformed);
@@ -79,14 +81,15 @@ class RespRawTest {
             // redis-cli asks for command docs for its hints, and accepts having none.
             assertThat(client.command("COMMAND", "DOCS")).isEqualTo(List.of());
             assertThat(client.command("COMMAND", "COUNT")).isEqualTo(15L);
-            assertThat(client.command("COMMAND")).asList().hasSize(15)
+            assertThat(client.command("COMMAND")).asInstanceOf(InstanceOfAssertFactories.LIST).hasSize(15)
                     .contains(List.of("get", 2L, List.of("readonly"), 1L, 1L, 1L));
             assertThat(client.command("COMMAND", "INFO", "del", "nope"))
                     .isEqualTo(java.util.Arrays.asList(List.of("del", -2L, List.of("write"), 1L, -1L, 1L), null));
 
             assertThat(client.command("HELLO", "3")).isInstanceOf(RespClient.Error.class).asString()
                     .contains("NOPROTO");
-            assertThat(client.command("HELLO", "2", "SETNAME", "raw")).asList().hasSize(14)
+            assertThat(client.command("HELLO", "2", "SETNAME", "raw")).asInstanceOf(InstanceOfAssertFactories.LIST)
+                    .hasSize(14)
                     .startsWith("server", "redis", "version", "7.0.0", "proto", 2L);
             assertThat(client.command("CLIENT", "GETNAME")).isEqualTo("raw");
             assertThat(client.command("CLIENT", "SETNAME", "renamed")).isEqualTo("OK");
