@@ -61,6 +61,7 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Bytes read but not yet framed into commands. */
     private ByteBuf input;
     private boolean pumping;
+    private boolean pumpAgain;
     private boolean readingPaused;
     /** A reply that ends the connection has been written: nothing more is read, started or written. */
     private boolean closing;
@@ -164,36 +165,51 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Frames and starts what the bounds allow, writes every reply whose turn has come, flushes once. */
+    /**
+     * Frames and starts what the bounds allow, writes every reply whose turn has come, flushes once. A call made
+     * while a pass is running (a completion, or a writability change fired by our own flush) makes it run another
+     * pass rather than being lost.
+     */
     private void pump() {
-        if (pumping || closed) {
-            return; // a completion during our own loop: the loop below sees it
+        if (closed) {
+            return;
+        }
+        if (pumping) {
+            pumpAgain = true;
+            return;
         }
         pumping = true;
         try {
-            boolean wrote = false;
-            boolean progress = true;
-            while (progress && !closing && !closed) {
-                boolean started = startCommands();
-                boolean written = writeReadyReplies();
-                wrote |= written;
-                progress = started || written;
-            }
-            if (closing) {
-                return; // writeReadyReplies flushed and closes the connection
-            }
-            if (wrote) {
-                ctx.flush();
-            }
-            if (input != null && !input.isReadable()) {
-                releaseInput();
-            } else if (input != null) {
-                input.discardSomeReadBytes();
-            }
-            updateReading();
+            do {
+                pumpAgain = false;
+                pumpOnce();
+            } while (pumpAgain && !closing && !closed);
         } finally {
             pumping = false;
         }
+    }
+
+    private void pumpOnce() {
+        boolean wrote = false;
+        boolean progress = true;
+        while (progress && !closing && !closed) {
+            boolean started = startCommands();
+            boolean written = writeReadyReplies();
+            wrote |= written;
+            progress = started || written;
+        }
+        if (closing || closed) {
+            return; // writeReadyReplies flushed and closes the connection
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+        if (input != null && !input.isReadable()) {
+            releaseInput();
+        } else if (input != null) {
+            input.discardSomeReadBytes();
+        }
+        updateReading();
     }
 
     private boolean startCommands() {

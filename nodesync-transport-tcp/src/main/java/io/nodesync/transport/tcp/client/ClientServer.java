@@ -52,7 +52,7 @@ public final class ClientServer implements AutoCloseable {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(limits, "limits");
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(0,
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("nodesync-clients-" + node.id(), true), NioIoHandler.newFactory());
         try {
             Channel channel = new ServerBootstrap()
@@ -82,7 +82,10 @@ public final class ClientServer implements AutoCloseable {
         return localAddress().getPort();
     }
 
-    /** Stops accepting, closes every client connection and ends the server's threads; returns once they have. */
+    /**
+     * Stops accepting, closes every client connection and ends the server's threads; returns once they have. Call it
+     * from an application thread, not from one of this server's event loops (it waits for them).
+     */
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();

@@ -35,7 +35,8 @@ class LineCommandParserTest {
     void setTakesTheRestOfTheLineAsItsValueSpacesIncluded() {
         assertThat(LineCommandParser.parse("SET greeting hello  big world "))
                 .isEqualTo(new Request.Set("greeting", "hello  big world "));
-        assertThat(LineCommandParser.parse("SET k ")).as("an empty value is a value").isEqualTo(new Request.Set("k", ""));
+        assertThat(LineCommandParser.parse("SET k ")).as("an empty value is a value")
+                .isEqualTo(new Request.Set("k", ""));
     }
 
     @ParameterizedTest

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.nodesync.LimitExceededException;
 import io.nodesync.NodeClosedException;
@@ -195,6 +196,18 @@ class PipelinedConnectionTest {
         node.call(4).complete(true);
         node.call(5).fail(new QuorumNotReachedException("no majority", false));
         assertThat(output()).isEqualTo("$6\r\nx y\r\nz\r\n$-1\r\n:1\r\n:1\r\n-FAIL quorum not reached\r\n");
+    }
+
+    @Test
+    void aClientSlowToTakeRepliesIsServedInWritableSizedBatches() {
+        lineChannel(ClientLimits.DEFAULT.withMaxInFlightPerConnection(4));
+        // Four replies overflow this buffer: each batch makes the channel unwritable until its flush drains it,
+        // and that flush's writability event must resume the connection.
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+        send("PING\n".repeat(100));
+        assertThat(output()).isEqualTo("PONG\n".repeat(100));
+        assertThat(flushes.count).isEqualTo(25);
+        assertThat(channel.config().isAutoRead()).isTrue();
     }
 
     @Test
