@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -69,6 +70,15 @@ final class FirstByteRouter extends ByteToMessageDecoder {
         transport.countRejected(ctx.channel(), reason);
         ctx.writeAndFlush(Unpooled.copiedBuffer(reply, StandardCharsets.US_ASCII))
                 .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A connection that ends its input before saying anything gets nothing more: close it. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        super.userEventTriggered(ctx, event);
+        if (event instanceof ChannelInputShutdownEvent) {
+            ctx.close();
+        }
     }
 
     @Override

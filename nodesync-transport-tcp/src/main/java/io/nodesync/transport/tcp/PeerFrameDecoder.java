@@ -2,6 +2,7 @@ package io.nodesync.transport.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.nodesync.NodeId;
 import io.nodesync.protocol.Message;
@@ -72,6 +73,15 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
             transport.rejectConnection(ctx.channel(), sender, "connection ended inside a "
                     + (sender == null ? "handshake" : "frame") + " (" + in.readableBytes() + " bytes left over)");
             in.skipBytes(in.readableBytes());
+        }
+    }
+
+    /** A peer that ends its side of the connection is gone: close ours (connections are allowed to half-close). */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        super.userEventTriggered(ctx, event);
+        if (event instanceof ChannelInputShutdownEvent) {
+            ctx.close();
         }
     }
 

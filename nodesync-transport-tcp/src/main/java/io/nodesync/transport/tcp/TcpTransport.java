@@ -334,6 +334,8 @@ public final class TcpTransport implements Transport {
                 .option(ChannelOption.SO_REUSEADDR, true) // a restarted node gets its port back at once
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // `printf 'SET k v\n' | nc host port` sends, then half-closes: the replies must still go out.
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {

@@ -1,9 +1,11 @@
 package io.nodesync.transport.tcp.client;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -66,6 +68,8 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     /** A reply that ends the connection has been written: nothing more is read, started or written. */
     private boolean closing;
     private boolean closed;
+    /** The client half-closed (e.g. {@code nc} at the end of its input): answer what was asked, then close. */
+    private boolean inputEnded;
 
     protected ClientConnection(CommandExecutor executor, ClientLimits limits) {
         this.executor = executor;
@@ -106,6 +110,16 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext context) {
         pump(); // the client took replies: we may frame (and so answer) more
         context.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            inputEnded = true;
+            pump();
+            return;
+        }
+        context.fireUserEventTriggered(event);
     }
 
     @Override
@@ -200,6 +214,14 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         if (closing || closed) {
             return; // writeReadyReplies flushed and closes the connection
+        }
+        if (inputEnded && pending.isEmpty() && ctx.channel().isWritable()) {
+            // Everything asked is answered; what is left of the input is an unfinished command nobody will end.
+            closing = true;
+            releaseInput();
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER) // flushes what this pass wrote, then closes
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
         }
         if (wrote) {
             ctx.flush();
