@@ -3,6 +3,8 @@ package io.nodesync.transport.tcp.client;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInitializer;
@@ -47,7 +49,7 @@ public final class ClientServer implements AutoCloseable {
     /**
      * Binds {@code address} (port 0 picks a free port) and serves {@code node}'s clients on it until closed.
      *
-     * @throws io.netty.channel.ChannelException or another exception of the bind when the address is unavailable
+     * @throws ChannelException when the address cannot be bound (its cause says why); nothing is left running
      */
     public static ClientServer start(Node node, InetSocketAddress address, ClientLimits limits) {
         Objects.requireNonNull(node, "node");
@@ -55,23 +57,23 @@ public final class ClientServer implements AutoCloseable {
         Objects.requireNonNull(limits, "limits");
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("nodesync-clients-" + node.id(), true), NioIoHandler.newFactory());
-        try {
-            Channel channel = new ServerBootstrap()
-                    .group(group)
-                    .channel(NioServerSocketChannel.class)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true) // answer clients that half-close, like nc
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel connection) {
-                            connection.pipeline().addLast("sniffer", new FirstByteSniffer(node, limits));
-                        }
-                    })
-                    .bind(address).syncUninterruptibly().channel();
-            return new ClientServer(group, channel);
-        } catch (RuntimeException e) {
+        // Not sync(): it would rethrow a failed bind's checked cause undeclared, past any catch of ours.
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true) // answer clients that half-close, like nc
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel connection) {
+                        connection.pipeline().addLast("sniffer", new FirstByteSniffer(node, limits));
+                    }
+                })
+                .bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
-            throw e;
+            throw new ChannelException("cannot bind " + address + ": " + bound.cause(), bound.cause());
         }
+        return new ClientServer(group, bound.channel());
     }
 
     /** The address bound. */
