@@ -14,9 +14,11 @@ import io.nodesync.OutcomeUnknownException;
 import io.nodesync.QuorumNotReachedException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The connection machinery on an embedded channel with a scripted node, so that the test decides when each command
@@ -242,6 +244,21 @@ class PipelinedConnectionTest {
         }
         assertThat(node.calls()).hasSize(1);
         assertThat(node.call(0).value()).isEqualTo("a value with spaces");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLongLineArrivingAByteAtATimeIsNotRescannedOnEveryByte() {
+        // Found by fuzzing: each read searched the whole line so far for its end again, so a line of n bytes sent in
+        // n reads cost n * n / 2 byte checks; at this length, tens of seconds of an event loop.
+        int length = 256 * 1024;
+        lineChannel(ClientLimits.DEFAULT.withMaxLineBytes(length));
+        byte[] line = ("SET k " + "v".repeat(length - 6) + "\n").getBytes(StandardCharsets.US_ASCII);
+        for (byte b : line) {
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        assertThat(node.calls()).singleElement().extracting(ScriptedNode.Call::value)
+                .isEqualTo("v".repeat(length - 6));
     }
 
     @Test
