@@ -272,6 +272,35 @@ class PipelinedConnectionTest {
     }
 
     @Test
+    void commandsReadAfterQuitAreNotRunWhileQuitWaitsForItsTurn() {
+        // Found by fuzzing: QUIT waited behind an unanswered GET, and a later read's SET was framed and run.
+        respChannel(ClientLimits.DEFAULT);
+        send("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nQUIT\r\n");
+        send("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n1\r\n");
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("get");
+
+        node.call(0).complete(Optional.of("1"));
+        assertThat(output()).isEqualTo("$1\r\n1\r\n+OK\r\n");
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(node.calls()).as("nothing after QUIT ran").hasSize(1);
+    }
+
+    @Test
+    void linesReadAfterAnOverlongLineAreNotRunWhileItsErrorWaitsForItsTurn() {
+        lineChannel(ClientLimits.DEFAULT.withMaxLineBytes(16));
+        send("GET a\n" + "x".repeat(17) + "\n");
+        send("SET b 1\n");
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("get");
+
+        node.call(0).complete(Optional.empty());
+        assertThat(output()).isEqualTo("NOT_FOUND\nERROR line too long (the limit is 16 bytes)\n");
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(node.calls()).as("nothing after the long line ran").hasSize(1);
+    }
+
+    @Test
     void repliesCompletingAfterTheClientLeftAreDropped() {
         lineChannel(ClientLimits.DEFAULT);
         send("GET a\nGET b\n");
