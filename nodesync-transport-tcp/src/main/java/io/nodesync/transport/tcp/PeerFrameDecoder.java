@@ -70,9 +70,11 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
         super.decodeLast(ctx, in, out);
         if (in.isReadable() && !failed) {
             failed = true;
+            int leftOver = in.readableBytes();
+            // Consumed before closing: a channel may release the buffer inside close() (an EmbeddedChannel does).
+            in.skipBytes(leftOver);
             transport.rejectConnection(ctx.channel(), sender, "connection ended inside a "
-                    + (sender == null ? "handshake" : "frame") + " (" + in.readableBytes() + " bytes left over)");
-            in.skipBytes(in.readableBytes());
+                    + (sender == null ? "handshake" : "frame") + " (" + leftOver + " bytes left over)");
         }
     }
 

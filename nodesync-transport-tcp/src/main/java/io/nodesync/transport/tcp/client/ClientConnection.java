@@ -65,6 +65,12 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean pumping;
     private boolean pumpAgain;
     private boolean readingPaused;
+    /**
+     * A command that ends the connection has been started: nothing read after it is framed, even while it waits
+     * behind earlier replies (after a framing error the stream cannot be trusted; after {@code QUIT} it is not
+     * wanted).
+     */
+    private boolean lastCommandStarted;
     /** A reply that ends the connection has been written: nothing more is read, started or written. */
     private boolean closing;
     private boolean closed;
@@ -98,7 +104,7 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             context.fireChannelRead(message);
             return;
         }
-        if (closing || closed) {
+        if (closing || closed || lastCommandStarted) {
             bytes.release();
             return;
         }
@@ -256,6 +262,7 @@ abstract class ClientConnection extends ChannelInboundHandlerAdapter {
                 next.reply().whenComplete((reply, failure) -> replyCompleted());
             }
             if (next.closeAfterReply()) {
+                lastCommandStarted = true;
                 releaseInput(); // nothing after a closing command is answered
                 break;
             }

@@ -14,6 +14,11 @@ import java.nio.charset.StandardCharsets;
 final class LineConnection extends ClientConnection {
 
     private final int maxLineBytes;
+    /**
+     * How many bytes of the unfinished line at the input's start are known to hold no line end: a line arriving in
+     * many reads is searched once, not again from its start on every read (n reads of a long line would cost n^2).
+     */
+    private int searchedBytes;
 
     LineConnection(CommandExecutor executor, ClientLimits limits) {
         super(executor, limits);
@@ -25,10 +30,12 @@ final class LineConnection extends ClientConnection {
         int start = input.readerIndex();
         // The longest acceptable line is maxLineBytes, then "\r\n": look no further for its end.
         int window = (int) Math.min(input.readableBytes(), maxLineBytes + 2L);
-        int newline = input.forEachByte(start, window, ByteProcessor.FIND_LF);
+        int newline = input.forEachByte(start + searchedBytes, window - searchedBytes, ByteProcessor.FIND_LF);
         if (newline < 0) {
+            searchedBytes = window;
             return window < maxLineBytes + 2L ? null : tooLong();
         }
+        searchedBytes = 0;
         int length = newline - start;
         int contentLength = length > 0 && input.getByte(newline - 1) == '\r' ? length - 1 : length;
         if (contentLength > maxLineBytes) {

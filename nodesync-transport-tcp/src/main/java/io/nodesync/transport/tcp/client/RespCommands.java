@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * Parses RESP commands (arguments, the command name first) into {@link Request}s: the node's own commands as Redis
@@ -176,7 +175,7 @@ final class RespCommands {
         List<Reply> pairs = new ArrayList<>();
         CONFIG.keySet().stream().sorted().forEach(setting -> {
             for (String pattern : args.subList(1, args.size())) {
-                if (glob(pattern).matcher(setting).matches()) {
+                if (globMatches(pattern, setting)) {
                     pairs.add(new Reply.Bulk(setting));
                     pairs.add(new Reply.Bulk(CONFIG.get(setting)));
                     break;
@@ -186,19 +185,41 @@ final class RespCommands {
         return new Reply.Array(pairs);
     }
 
-    /** A Redis glob ({@code *}, {@code ?}, everything else literal), case-insensitive as Redis matches settings. */
-    private static Pattern glob(String pattern) {
-        StringBuilder regex = new StringBuilder();
-        for (char c : pattern.toCharArray()) {
-            if (c == '*') {
-                regex.append(".*");
-            } else if (c == '?') {
-                regex.append('.');
+    /**
+     * Whether {@code text} matches a Redis glob ({@code *}, {@code ?}, everything else literal), ASCII letters in
+     * any case, as Redis matches settings. Greedy with one backtrack point (the last star), so at most
+     * pattern-length times text-length steps: a regular expression of {@code .*}s backtracks exponentially on a
+     * pattern of many stars that cannot match, and a client could hold the event loop with one.
+     */
+    private static boolean globMatches(String pattern, String text) {
+        int p = 0;
+        int t = 0;
+        int lastStar = -1;
+        int textAtLastStar = 0;
+        while (t < text.length()) {
+            boolean inPattern = p < pattern.length();
+            if (inPattern && pattern.charAt(p) == '*') {
+                lastStar = p++;
+                textAtLastStar = t;
+            } else if (inPattern && (pattern.charAt(p) == '?'
+                    || sameIgnoringAsciiCase(pattern.charAt(p), text.charAt(t)))) {
+                p++;
+                t++;
+            } else if (lastStar >= 0) {
+                p = lastStar + 1; // let the last star take one more character, and try again from there
+                t = ++textAtLastStar;
             } else {
-                regex.append(Pattern.quote(Character.toString(c)));
+                return false;
             }
         }
-        return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+        while (p < pattern.length() && pattern.charAt(p) == '*') {
+            p++;
+        }
+        return p == pattern.length();
+    }
+
+    private static boolean sameIgnoringAsciiCase(char a, char b) {
+        return a == b || (a | 0x20) == (b | 0x20) && (a | 0x20) >= 'a' && (a | 0x20) <= 'z';
     }
 
     /** {@code CLIENT ...}: names and library info are accepted (client libraries send them on connect). */

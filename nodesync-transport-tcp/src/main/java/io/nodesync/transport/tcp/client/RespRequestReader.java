@@ -30,6 +30,11 @@ final class RespRequestReader {
     private int bulkLength = -1;
     private List<String> arguments;
     private long requestBytes;
+    /**
+     * How many bytes of an unfinished inline command are known to hold no line end: a line arriving in many reads is
+     * searched once, not again from its start on every read (n reads of a long line would cost n^2).
+     */
+    private int inlineSearchedBytes;
 
     RespRequestReader(ClientLimits limits) {
         this.limits = limits;
@@ -173,11 +178,14 @@ final class RespRequestReader {
     private Object readInline(ByteBuf in) {
         int start = in.readerIndex();
         int window = (int) Math.min(in.readableBytes(), limits.maxInlineBytes() + 2L);
-        int newline = in.forEachByte(start, window, ByteProcessor.FIND_LF);
+        int newline = in.forEachByte(start + inlineSearchedBytes, window - inlineSearchedBytes,
+                ByteProcessor.FIND_LF);
         if (newline < 0) {
+            inlineSearchedBytes = window;
             return window < limits.maxInlineBytes() + 2L ? null
                     : error("too big inline request (the limit is " + limits.maxInlineBytes() + " bytes)");
         }
+        inlineSearchedBytes = 0;
         int length = newline - start;
         int contentLength = length > 0 && in.getByte(newline - 1) == '\r' ? length - 1 : length;
         if (contentLength > limits.maxInlineBytes()) {

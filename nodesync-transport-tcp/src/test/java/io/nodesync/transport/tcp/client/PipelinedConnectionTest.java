@@ -14,9 +14,11 @@ import io.nodesync.OutcomeUnknownException;
 import io.nodesync.QuorumNotReachedException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The connection machinery on an embedded channel with a scripted node, so that the test decides when each command
@@ -245,6 +247,21 @@ class PipelinedConnectionTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLongLineArrivingAByteAtATimeIsNotRescannedOnEveryByte() {
+        // Found by fuzzing: each read searched the whole line so far for its end again, so a line of n bytes sent in
+        // n reads cost n * n / 2 byte checks; at this length, tens of seconds of an event loop.
+        int length = 256 * 1024;
+        lineChannel(ClientLimits.DEFAULT.withMaxLineBytes(length));
+        byte[] line = ("SET k " + "v".repeat(length - 6) + "\n").getBytes(StandardCharsets.US_ASCII);
+        for (byte b : line) {
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        assertThat(node.calls()).singleElement().extracting(ScriptedNode.Call::value)
+                .isEqualTo("v".repeat(length - 6));
+    }
+
+    @Test
     void respQuitAnswersOkAndNothingPipelinedAfterItRuns() {
         respChannel(ClientLimits.DEFAULT);
         send("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n");
@@ -252,6 +269,35 @@ class PipelinedConnectionTest {
         channel.runPendingTasks();
         assertThat(channel.isOpen()).isFalse();
         assertThat(node.calls()).isEmpty();
+    }
+
+    @Test
+    void commandsReadAfterQuitAreNotRunWhileQuitWaitsForItsTurn() {
+        // Found by fuzzing: QUIT waited behind an unanswered GET, and a later read's SET was framed and run.
+        respChannel(ClientLimits.DEFAULT);
+        send("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nQUIT\r\n");
+        send("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n1\r\n");
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("get");
+
+        node.call(0).complete(Optional.of("1"));
+        assertThat(output()).isEqualTo("$1\r\n1\r\n+OK\r\n");
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(node.calls()).as("nothing after QUIT ran").hasSize(1);
+    }
+
+    @Test
+    void linesReadAfterAnOverlongLineAreNotRunWhileItsErrorWaitsForItsTurn() {
+        lineChannel(ClientLimits.DEFAULT.withMaxLineBytes(16));
+        send("GET a\n" + "x".repeat(17) + "\n");
+        send("SET b 1\n");
+        assertThat(node.calls()).extracting(ScriptedNode.Call::op).containsExactly("get");
+
+        node.call(0).complete(Optional.empty());
+        assertThat(output()).isEqualTo("NOT_FOUND\nERROR line too long (the limit is 16 bytes)\n");
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(node.calls()).as("nothing after the long line ran").hasSize(1);
     }
 
     @Test

@@ -7,7 +7,9 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -116,5 +118,28 @@ class RespRequestReaderTest {
         // Nothing of the 1 GB body has come: the reader must refuse on the header, not wait for (or allocate) it.
         assertThat(errorOf("*1\r\n$1000000000\r\n")).startsWith("Protocol error: invalid bulk length");
         assertThat(errorOf("*100000000\r\n")).startsWith("Protocol error: invalid multibulk length");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLongInlineCommandArrivingAByteAtATimeIsNotRescannedOnEveryByte() {
+        // Found by fuzzing: each read searched the whole line so far for its end again, so a line of n bytes sent in
+        // n reads cost n * n / 2 byte checks; at this length, tens of seconds of an event loop.
+        int length = 256 * 1024;
+        byte[] wire = ("GET " + "k".repeat(length - 4) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        RespRequestReader reader = new RespRequestReader(ClientLimits.DEFAULT.withMaxInlineBytes(length));
+        ByteBuf in = Unpooled.buffer(wire.length);
+        List<Object> requests = new ArrayList<>();
+        try {
+            for (byte b : wire) {
+                in.writeByte(b);
+                for (Object request = reader.read(in); request != null; request = reader.read(in)) {
+                    requests.add(request);
+                }
+            }
+        } finally {
+            in.release();
+        }
+        assertThat(requests).singleElement().isEqualTo(List.of("GET", "k".repeat(length - 4)));
     }
 }
