@@ -1,24 +1,14 @@
 package io.nodesync.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.nodesync.ConsistencyPolicy;
-import io.nodesync.Election;
-import io.nodesync.NodeId;
-import io.nodesync.Timing;
-import io.nodesync.log.InMemoryLog;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,17 +27,7 @@ class HalfClosingClientTest {
 
     @Test
     void aClientThatHalfClosesAfterItsCommandsGetsEveryReplyThenTheEnd() throws Exception {
-        List<Integer> ports = TestSupport.freePorts(3);
-        for (int port : ports) {
-            Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
-            ports.stream().filter(peer -> peer != port).forEach(peer ->
-                    peers.put(NodeId.of(peer), new InetSocketAddress(InetAddress.getLoopbackAddress(), peer)));
-            nodes.add(ServedNode.start(new NodeProcess.Options(NodeId.of(port), port, InetAddress.getLoopbackAddress(),
-                    peers, Election.priority(), "priority", ConsistencyPolicy.STRONG, Timing.DEFAULT),
-                    new InMemoryLog()));
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(served ->
-                NodeId.of(ports.get(2)).equals(served.node().status().leader())));
+        List<Integer> ports = TestSupport.startLoopbackCluster(nodes);
 
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), ports.get(0))) {
             socket.setSoTimeout(10_000);

@@ -2,24 +2,13 @@ package io.nodesync.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
-import static org.awaitility.Awaitility.await;
 
-import io.nodesync.ConsistencyPolicy;
-import io.nodesync.Election;
-import io.nodesync.NodeId;
-import io.nodesync.Timing;
-import io.nodesync.log.InMemoryLog;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,17 +28,7 @@ class RedisToolsTest {
     void startCluster() throws Exception {
         assumeThat(installed("redis-cli") && installed("redis-benchmark"))
                 .as("redis-cli and redis-benchmark are installed (apt-get install redis-tools; .ci/run does)").isTrue();
-        List<Integer> ports = TestSupport.freePorts(3);
-        for (int port : ports) {
-            Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
-            ports.stream().filter(peer -> peer != port).forEach(peer ->
-                    peers.put(NodeId.of(peer), new InetSocketAddress(InetAddress.getLoopbackAddress(), peer)));
-            nodes.add(ServedNode.start(new NodeProcess.Options(NodeId.of(port), port, InetAddress.getLoopbackAddress(),
-                    peers, Election.priority(), "priority", ConsistencyPolicy.STRONG, Timing.DEFAULT),
-                    new InMemoryLog()));
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(served ->
-                NodeId.of(ports.get(2)).equals(served.node().status().leader())));
+        List<Integer> ports = TestSupport.startLoopbackCluster(nodes);
         follower = ports.get(0);
     }
 

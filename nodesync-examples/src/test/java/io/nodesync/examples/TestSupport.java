@@ -1,13 +1,24 @@
 package io.nodesync.examples;
 
+import static org.awaitility.Awaitility.await;
+
+import io.nodesync.ConsistencyPolicy;
+import io.nodesync.Election;
+import io.nodesync.NodeId;
+import io.nodesync.Timing;
+import io.nodesync.log.InMemoryLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Helpers shared by the examples' tests. */
 final class TestSupport {
@@ -31,6 +42,27 @@ final class TestSupport {
             System.setOut(original);
         }
         return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Starts three nodes on free loopback ports (ids are their ports, priority election, in-memory logs), adds them to
+     * {@code nodes} as they start (so the caller closes whatever started, also on failure), and waits until the
+     * highest port leads on all three. Returns the ports, ascending.
+     */
+    static List<Integer> startLoopbackCluster(List<ServedNode> nodes) throws IOException {
+        List<Integer> ports = freePorts(3);
+        for (int port : ports) {
+            Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
+            ports.stream().filter(peer -> peer != port).forEach(peer ->
+                    peers.put(NodeId.of(peer), new InetSocketAddress(InetAddress.getLoopbackAddress(), peer)));
+            nodes.add(ServedNode.start(new NodeProcess.Options(NodeId.of(port), port, InetAddress.getLoopbackAddress(),
+                    peers, Election.priority(), "priority", ConsistencyPolicy.STRONG, Timing.DEFAULT),
+                    new InMemoryLog()));
+        }
+        NodeId highest = NodeId.of(ports.get(2));
+        await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream().allMatch(served ->
+                highest.equals(served.node().status().leader())));
+        return ports;
     }
 
     /** Loopback ports free at the moment, ascending: bound once by the OS's choice, then released. */
