@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,7 +110,7 @@ class FirstByteRouterFuzzTest {
                         : ClientConnectionCheck.Dialect.LINE;
                 clientConnection = new ClientConnectionCheck(dialect, limits, random);
                 clientConnection.run(input, tally, acceptedBy(withDialects));
-                expect(clientConnection.installed() == dialect, "a connection starting with byte " + input[0]
+                expect(clientConnection.installed() == dialect, () -> "a connection starting with byte " + input[0]
                         + " got the " + clientConnection.installed() + " dialect");
             }
         });
@@ -129,19 +130,20 @@ class FirstByteRouterFuzzTest {
             connection.settle();
             String expected = resp ? FirstByteRouter.RESP_REFUSAL : FirstByteRouter.LINE_REFUSAL;
             byte[] written = connection.written();
-            expect(Arrays.equals(written, expected.getBytes(StandardCharsets.US_ASCII)), "refused with "
+            expect(Arrays.equals(written, expected.getBytes(StandardCharsets.US_ASCII)), () -> "refused with "
                     + Fuzzer.escape(written, 200));
-            expect(!connection.channel().isOpen(), "a refused client's connection stayed open");
+            expect(!connection.channel().isOpen(), () -> "a refused client's connection stayed open");
             connection.finishAndCheck();
         }
-        expect(peersOnly.counters().rejectedConnections() - refusalsBefore == 1, "the refusal was not counted once");
+        expect(peersOnly.counters().rejectedConnections() - refusalsBefore == 1,
+                () -> "the refusal was not counted once");
         tally.errorReplies(1);
         tally.closed();
     }
 
-    private static void expect(boolean condition, String failure) {
+    private static void expect(boolean condition, Supplier<String> failure) {
         if (!condition) {
-            throw new AssertionError(failure);
+            throw new AssertionError(failure.get());
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs inputs through an inbound peer connection's pipeline on an embedded channel, in random chunks, and checks
@@ -59,34 +60,34 @@ final class PeerConnectionCheck {
             if (hungUp) {
                 expect(messages.size() <= expected.messages().size()
                         && expected.messages().subList(0, messages.size()).equals(messages),
-                        "delivered " + messages + ", not a prefix of " + expected.messages());
+                        () -> "delivered " + messages + ", not a prefix of " + expected.messages());
             } else {
-                expect(messages.equals(expected.messages()), "delivered " + messages + ", expected "
+                expect(messages.equals(expected.messages()), () -> "delivered " + messages + ", expected "
                         + expected.messages());
                 boolean refused = expected.refusal() != null;
-                expect(connection.channel().isOpen() == !refused, (refused ? "kept open" : "closed")
+                expect(connection.channel().isOpen() == !refused, () -> (refused ? "kept open" : "closed")
                         + " a connection the codec reads as " + expected);
                 expect(transport.counters().rejectedConnections() - before.rejectedConnections() == (refused ? 1 : 0),
-                        "the connection was not closed through a counted refusal (an exception closed it?)");
+                        () -> "the connection was not closed through a counted refusal (an exception closed it?)");
             }
             for (Delivery delivery : delivered) {
-                expect(delivery.from().equals(expected.handshake().sender()), "a message delivered as sent by "
+                expect(delivery.from().equals(expected.handshake().sender()), () -> "a message delivered as sent by "
                         + delivery.from() + " on a connection from " + expected.handshake().sender());
             }
             expect(transport.counters().received() - before.received() == delivered.size(),
-                    "the received counter disagrees with the deliveries");
+                    () -> "the received counter disagrees with the deliveries");
             if (!hungUp && ending == EmbeddedConnection.Ending.HALF_CLOSES) {
                 connection.halfClose();
-                expect(!connection.channel().isOpen(), "a peer connection stayed open after its input ended");
+                expect(!connection.channel().isOpen(), () -> "a peer connection stayed open after its input ended");
             }
             connection.finishAndCheck();
             long refusals = transport.counters().rejectedConnections() - before.rejectedConnections();
             if (!hungUp) {
                 // Closing a connection that ends inside a handshake or frame is a refusal too.
                 boolean shouldRefuse = expected.refusal() != null || expected.leftover() > 0;
-                expect(refusals == (shouldRefuse ? 1 : 0), refusals + " refusals counted for " + expected);
+                expect(refusals == (shouldRefuse ? 1 : 0), () -> refusals + " refusals counted for " + expected);
             }
-            expect(connection.written().length == 0, "the peer decoder wrote to its peer");
+            expect(connection.written().length == 0, () -> "the peer decoder wrote to its peer");
             if (refusals > 0) {
                 tally.errorReplies(refusals);
                 tally.closed();
@@ -94,9 +95,9 @@ final class PeerConnectionCheck {
         }
     }
 
-    private static void expect(boolean condition, String failure) {
+    private static void expect(boolean condition, Supplier<String> failure) {
         if (!condition) {
-            throw new AssertionError(failure);
+            throw new AssertionError(failure.get());
         }
     }
 }

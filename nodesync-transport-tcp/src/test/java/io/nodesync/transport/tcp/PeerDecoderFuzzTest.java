@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,11 +80,11 @@ class PeerDecoderFuzzTest {
                 WireCodec codec = random.nextInt(4) == 0 ? new WireCodec(64 + random.nextInt(1024)) : CODEC;
                 PeerStreams.Reading whole = PeerStreams.read(input, codec, null);
                 if (intact && codec == CODEC) {
-                    expect(whole.refusal() == null && whole.leftover() == 0, "a valid stream was not read whole: "
+                    expect(whole.refusal() == null && whole.leftover() == 0, () -> "a valid stream was not read whole: "
                             + whole);
                 }
                 PeerStreams.Reading chunked = readInChunks(input, codec, random);
-                expect(chunked.equals(whole), "read in chunks: " + chunked + "; read whole: " + whole);
+                expect(chunked.equals(whole), () -> "read in chunks: " + chunked + "; read whole: " + whole);
                 if (whole.refusal() != null) {
                     tally.errorReplies(1);
                 }
@@ -145,9 +146,9 @@ class PeerDecoderFuzzTest {
         });
     }
 
-    private static void expect(boolean condition, String failure) {
+    private static void expect(boolean condition, Supplier<String> failure) {
         if (!condition) {
-            throw new AssertionError(failure);
+            throw new AssertionError(failure.get());
         }
     }
 }

@@ -17,8 +17,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -79,6 +81,8 @@ public final class ClientConnectionCheck {
     private final ClientLimits limits;
     private final SplittableRandom random;
     private final ScriptedNode node = new ScriptedNode();
+    private final List<ScriptedNode.Call> notDone = new ArrayList<>();
+    private int callsSeen;
     private Dialect installed;
 
     public ClientConnectionCheck(Dialect dialect, ClientLimits limits, SplittableRandom random) {
@@ -151,13 +155,13 @@ public final class ClientConnectionCheck {
             int replies = dialect == Dialect.LINE ? checkLineReplies(written, model, tally)
                     : checkRespReplies(written, model, tally);
             if (hungUp) {
-                expect(replies <= model.requests().size(), replies + " replies to " + model.requests().size()
+                expect(replies <= model.requests().size(), () -> replies + " replies to " + model.requests().size()
                         + " commands");
             } else {
-                expect(replies == model.requests().size(), replies + " replies to the " + model.requests().size()
+                expect(replies == model.requests().size(), () -> replies + " replies to the " + model.requests().size()
                         + " commands " + model.requests());
                 boolean closes = model.closes() || ending == EmbeddedConnection.Ending.HALF_CLOSES;
-                expect(open == !closes, "the connection is " + (open ? "open" : "closed") + " after commands "
+                expect(open == !closes, () -> "the connection is " + (open ? "open" : "closed") + " after commands "
                         + model.requests() + (ending == EmbeddedConnection.Ending.HALF_CLOSES
                                 ? " and the client's half-close" : ""));
                 if (model.closes()) {
@@ -188,13 +192,15 @@ public final class ClientConnectionCheck {
         }
     }
 
+    /** The node's calls not completed yet, in random order. */
     private List<ScriptedNode.Call> openCalls() {
-        List<ScriptedNode.Call> open = new ArrayList<>();
-        for (ScriptedNode.Call call : node.calls()) {
-            if (!call.future().isDone()) {
-                open.add(call);
-            }
-        }
+        // Only calls made since the last look are new; those seen before stay in notDone until done. So a long chain
+        // of commands on one key, which starts one call at a time, costs linear time, not quadratic.
+        List<ScriptedNode.Call> calls = node.calls();
+        notDone.addAll(calls.subList(callsSeen, calls.size()));
+        callsSeen = calls.size();
+        notDone.removeIf(call -> call.future().isDone());
+        List<ScriptedNode.Call> open = new ArrayList<>(notDone);
         for (int i = open.size() - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             ScriptedNode.Call swapped = open.get(i);
@@ -235,12 +241,14 @@ public final class ClientConnectionCheck {
         }
         List<String> actual = new ArrayList<>();
         node.calls().forEach(c -> actual.add(call(c.op(), c.key(), c.value())));
-        List<String> missing = new ArrayList<>(expected);
+        Map<String, Integer> missing = new HashMap<>();
+        expected.forEach(call -> missing.merge(call, 1, Integer::sum));
         for (String made : actual) {
-            expect(missing.remove(made), "the node saw a call the input does not ask for: " + made + " (calls "
-                    + actual + ", commands " + model.requests() + ")");
+            expect(missing.merge(made, -1, Integer::sum) >= 0, () -> "the node saw a call the input does not ask "
+                    + "for: " + made + " (calls " + actual + ", commands " + model.requests() + ")");
         }
-        expect(hungUp || missing.isEmpty(), "the node never saw " + missing);
+        missing.values().removeIf(count -> count == 0);
+        expect(hungUp || missing.isEmpty(), () -> "the node never saw " + missing);
     }
 
     private static String call(String op, String key, String value) {
@@ -312,12 +320,14 @@ public final class ClientConnectionCheck {
     /** Checks the line replies against the model, in order; returns how many there are. */
     private static int checkLineReplies(byte[] written, Model model, Fuzzer.Tally tally) {
         String text = strictUtf8(written);
-        expect(text.isEmpty() || text.endsWith("\n"), "a line reply without its \\n: " + text);
+        expect(text.isEmpty() || text.endsWith("\n"), () -> "a line reply without its \\n: " + text);
         String[] lines = text.isEmpty() ? new String[0] : text.substring(0, text.length() - 1).split("\n", -1);
         for (int i = 0; i < lines.length && i < model.requests().size(); i++) {
             Request request = model.requests().get(i);
-            expect(lineReplyFits(request, lines[i]), "reply " + i + " '" + lines[i] + "' does not answer " + request);
-            if (lines[i].startsWith("ERROR") || lines[i].startsWith("FAIL")) {
+            String line = lines[i];
+            int index = i;
+            expect(lineReplyFits(request, line), () -> "reply " + index + " '" + line + "' does not answer " + request);
+            if (line.startsWith("ERROR") || line.startsWith("FAIL")) {
                 tally.errorReplies(1);
             }
         }
@@ -358,7 +368,8 @@ public final class ClientConnectionCheck {
         for (int i = 0; i < replies.size() && i < model.requests().size(); i++) {
             RespReplies.Value reply = replies.get(i);
             Request request = model.requests().get(i);
-            expect(respReplyFits(request, model.arguments().get(i), reply), "reply " + i + " "
+            int index = i;
+            expect(respReplyFits(request, model.arguments().get(i), reply), () -> "reply " + index + " "
                     + new String(reply.raw(), StandardCharsets.UTF_8) + " does not answer " + request);
             if (reply.isError()) {
                 tally.errorReplies(1);
@@ -415,9 +426,9 @@ public final class ClientConnectionCheck {
         }
     }
 
-    private static void expect(boolean condition, String failure) {
+    private static void expect(boolean condition, Supplier<String> failure) {
         if (!condition) {
-            throw new AssertionError(failure);
+            throw new AssertionError(failure.get());
         }
     }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,17 +88,18 @@ class ClientDecodersFuzzTest {
         if (request instanceof Request.Answered answered) {
             String reply = answered.reply().line();
             expect(answered.reply() instanceof Reply.Error && reply.startsWith("ERROR ")
-                    && reply.indexOf('\n') < 0 && reply.indexOf('\r') < 0, "refused with a reply that is not one "
+                    && reply.indexOf('\n') < 0 && reply.indexOf('\r') < 0, () -> "refused with a reply that is not one "
                     + "ERROR line: " + reply);
             return true;
         }
-        expect(line.indexOf('\r') < 0, "accepted a line with a carriage return inside: " + request);
+        expect(line.indexOf('\r') < 0, () -> "accepted a line with a carriage return inside: " + request);
         for (String key : request.keys()) {
-            expect(!key.isEmpty() && key.indexOf(' ') < 0, "a key that is empty or holds a space: " + request);
+            expect(!key.isEmpty() && key.indexOf(' ') < 0, () -> "a key that is empty or holds a space: " + request);
         }
         // What was parsed, spelled out again, parses to the same command: nothing was lost or invented.
         String again = spelled(request);
-        expect(LineCommandParser.parse(again).equals(request), "'" + again + "' does not parse back to " + request);
+        expect(LineCommandParser.parse(again).equals(request),
+                () -> "'" + again + "' does not parse back to " + request);
         return false;
     }
 
@@ -109,10 +111,10 @@ class ClientDecodersFuzzTest {
         } else if (request instanceof Request.Set set) {
             return "SET " + set.key() + " " + set.value();
         } else if (request instanceof Request.Delete delete) {
-            expect(delete.keys().size() == 1, "the line dialect deletes one key: " + delete);
+            expect(delete.keys().size() == 1, () -> "the line dialect deletes one key: " + delete);
             return "DEL " + delete.keys().get(0);
         } else if (request instanceof Request.CompareAndSet cas) {
-            expect(cas.expected().indexOf(' ') < 0 && cas.newValue().indexOf(' ') < 0, "CAS values with spaces: "
+            expect(cas.expected().indexOf(' ') < 0 && cas.newValue().indexOf(' ') < 0, () -> "CAS values with spaces: "
                     + cas);
             return "CAS " + cas.key() + " " + cas.expected() + " " + cas.newValue();
         } else if (request instanceof Request.GetConsistency) {
@@ -141,7 +143,7 @@ class ClientDecodersFuzzTest {
             public void check(byte[] input, SplittableRandom random, Fuzzer.Tally tally) {
                 List<Object> whole = readWhole(input, limits);
                 List<Object> chunked = readInChunks(input, limits, random);
-                expect(chunked.equals(whole), "read in chunks " + chunked + ", read whole "
+                expect(chunked.equals(whole), () -> "read in chunks " + chunked + ", read whole "
                         + whole);
                 for (Object request : whole) {
                     if (request instanceof RespRequestReader.ProtocolError) {
@@ -186,7 +188,7 @@ class ClientDecodersFuzzTest {
                         return requests;
                     }
                 }
-                expect(cumulation.readableBytes() <= mostHeld, "the reader holds " + cumulation.readableBytes()
+                expect(cumulation.readableBytes() <= mostHeld, () -> "the reader holds " + cumulation.readableBytes()
                         + " unread bytes while waiting, more than " + mostHeld + " for limits " + limits);
                 cumulation.discardReadBytes();
             }
@@ -197,19 +199,20 @@ class ClientDecodersFuzzTest {
     }
 
     private static void checkArguments(List<?> arguments, ClientLimits limits) {
-        expect(!arguments.isEmpty(), "an empty request was returned rather than skipped");
+        expect(!arguments.isEmpty(), () -> "an empty request was returned rather than skipped");
         long chars = 0;
         for (Object argument : arguments) {
             // A bulk string of n bytes decodes to at most n chars; an inline command is one bounded line.
             int length = ((String) argument).length();
-            expect(length <= Math.max(limits.maxBulkBytes(), limits.maxInlineBytes()), "an argument of " + length
-                    + " chars, over the limits " + limits);
+            expect(length <= Math.max(limits.maxBulkBytes(), limits.maxInlineBytes()),
+                    () -> "an argument of " + length + " chars, over the limits " + limits);
             chars += length;
         }
-        expect(arguments.size() <= Math.max(limits.maxArrayElements(), limits.maxInlineBytes()), arguments.size()
-                + " arguments, over the limits " + limits);
-        expect(chars <= Math.max(limits.maxRequestBytes(), limits.maxInlineBytes()), chars + " chars of arguments, "
-                + "over the limits " + limits);
+        long totalChars = chars;
+        expect(arguments.size() <= Math.max(limits.maxArrayElements(), limits.maxInlineBytes()),
+                () -> arguments.size() + " arguments, over the limits " + limits);
+        expect(totalChars <= Math.max(limits.maxRequestBytes(), limits.maxInlineBytes()),
+                () -> totalChars + " chars of arguments, over the limits " + limits);
     }
 
     @Test
@@ -254,9 +257,9 @@ class ClientDecodersFuzzTest {
         });
     }
 
-    private static void expect(boolean condition, String failure) {
+    private static void expect(boolean condition, Supplier<String> failure) {
         if (!condition) {
-            throw new AssertionError(failure);
+            throw new AssertionError(failure.get());
         }
     }
 }
