@@ -172,17 +172,7 @@ final class Demo {
     }
 
     private static Map<String, String> status(int port) {
-        Map<String, String> fields = new HashMap<>();
-        String line = quietCall(port, "STATUS");
-        if (line != null) {
-            for (String pair : line.split(" ")) {
-                int equals = pair.indexOf('=');
-                if (equals > 0) {
-                    fields.put(pair.substring(0, equals), pair.substring(equals + 1));
-                }
-            }
-        }
-        return fields;
+        return LineClient.statusFields(quietCall(port, "STATUS"));
     }
 
     private static String quietCall(int port, String command) {

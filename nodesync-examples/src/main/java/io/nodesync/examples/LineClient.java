@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A minimal blocking client of a node's line dialect (see CLIENT-PROTOCOL.md): one command line out, one reply line
@@ -66,6 +68,22 @@ public final class LineClient implements AutoCloseable {
         try (LineClient client = connect(node, timeout)) {
             return client.call(command);
         }
+    }
+
+    /**
+     * The fields of a {@code STATUS} reply ({@code id=5000 role=follower ...}) by name; empty for a {@code null} line.
+     */
+    public static Map<String, String> statusFields(String statusLine) {
+        Map<String, String> fields = new HashMap<>();
+        if (statusLine != null) {
+            for (String pair : statusLine.split(" ")) {
+                int equals = pair.indexOf('=');
+                if (equals > 0) {
+                    fields.put(pair.substring(0, equals), pair.substring(equals + 1));
+                }
+            }
+        }
+        return fields;
     }
 
     @Override

@@ -158,19 +158,11 @@ class NodeProcessesTest {
 
     /** The node's STATUS as name/value pairs; empty while it cannot be reached. */
     private static Map<String, String> status(int port) {
-        Map<String, String> fields = new HashMap<>();
         try {
-            String line = call(port, "STATUS");
-            for (String pair : line.split(" ")) {
-                int equals = pair.indexOf('=');
-                if (equals > 0) {
-                    fields.put(pair.substring(0, equals), pair.substring(equals + 1));
-                }
-            }
+            return LineClient.statusFields(call(port, "STATUS"));
         } catch (IOException e) {
-            // not up yet, stopped, or killed
+            return Map.of(); // not up yet, stopped, or killed
         }
-        return fields;
     }
 
     private static String call(int port, String command) throws IOException {
