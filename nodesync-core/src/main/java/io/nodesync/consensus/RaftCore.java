@@ -4,6 +4,7 @@ import io.nodesync.NodeId;
 import io.nodesync.Role;
 import io.nodesync.Election;
 import io.nodesync.log.Log;
+import io.nodesync.log.Snapshot;
 import io.nodesync.protocol.Command;
 import io.nodesync.protocol.Entry;
 import io.nodesync.protocol.Message;
@@ -11,6 +12,8 @@ import io.nodesync.protocol.Message.AppendEntries;
 import io.nodesync.protocol.Message.AppendEntriesResponse;
 import io.nodesync.protocol.Message.Heartbeat;
 import io.nodesync.protocol.Message.HeartbeatResponse;
+import io.nodesync.protocol.Message.InstallSnapshot;
+import io.nodesync.protocol.Message.InstallSnapshotResponse;
 import io.nodesync.protocol.Message.RequestVote;
 import io.nodesync.protocol.Message.RequestVoteResponse;
 import io.nodesync.protocol.Message.TimeoutNow;
@@ -58,6 +61,12 @@ public final class RaftCore {
 
         /** Reads registered with {@link #readIndex} that this node can no longer confirm (it lost leadership). */
         void readsAborted(List<Long> ctxs);
+
+        /**
+         * The log now starts from {@code snapshot}, received from the leader: the state machine must restore from it
+         * before anything else is applied (the entries it covers are gone).
+         */
+        void snapshotInstalled(Snapshot snapshot);
     }
 
     /**
@@ -66,20 +75,30 @@ public final class RaftCore {
      * @param plantedBugs deliberately broken behaviours for tests of the checkers; empty in production
      */
     public record Options(boolean preVote, boolean checkQuorum, int maxEntriesPerMessage, long maxBytesPerMessage,
-            int maxInflightMessages, Set<PlantedBug> plantedBugs) {
-        /** Pre-vote and check-quorum on; 1024 entries or 1 MiB per message; 256 messages in flight per follower. */
+            int maxInflightMessages, long snapshotThresholdBytes, Set<PlantedBug> plantedBugs) {
+        /**
+         * Pre-vote and check-quorum on; 1024 entries or 1 MiB per message (also the snapshot chunk size); 256
+         * messages in flight per follower; a snapshot once the log holds 64 MiB of entries.
+         */
         public static final Options DEFAULT = new Options(true, true, 1024, 1 << 20, 256);
 
-        /** Copies the set of planted bugs. */
+        /** The log size past which the node snapshots and compacts, unless configured otherwise. */
+        public static final long DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 64L << 20;
+
+        /** Copies the set of planted bugs and checks the sizes. */
         public Options {
             plantedBugs = plantedBugs.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(
                     java.util.EnumSet.copyOf(plantedBugs));
+            if (snapshotThresholdBytes <= 0 || maxBytesPerMessage <= 0) {
+                throw new IllegalArgumentException("snapshot threshold and message size must be positive");
+            }
         }
 
-        /** Options with no planted bug. */
+        /** Options with no planted bug and the default snapshot threshold. */
         public Options(boolean preVote, boolean checkQuorum, int maxEntriesPerMessage, long maxBytesPerMessage,
                 int maxInflightMessages) {
-            this(preVote, checkQuorum, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages, Set.of());
+            this(preVote, checkQuorum, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages,
+                    DEFAULT_SNAPSHOT_THRESHOLD_BYTES, Set.of());
         }
 
         /** These options with {@code bug} planted. */
@@ -87,7 +106,13 @@ public final class RaftCore {
             Set<PlantedBug> bugs = java.util.EnumSet.of(bug);
             bugs.addAll(plantedBugs);
             return new Options(preVote, checkQuorum, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages,
-                    bugs);
+                    snapshotThresholdBytes, bugs);
+        }
+
+        /** These options with another snapshot threshold (bytes of log entries). */
+        public Options withSnapshotThreshold(long bytes) {
+            return new Options(preVote, checkQuorum, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages,
+                    bytes, plantedBugs);
         }
 
         /** Whether {@code bug} is planted. */
@@ -148,6 +173,12 @@ public final class RaftCore {
         long ackedRound;
         long commitSent;
         long matchAtLastHeartbeat;
+        /** The snapshot being sent to this follower ({@code sendingSnapshot == 0}: none), one chunk at a time. */
+        long sendingSnapshot;
+        long sendingSnapshotTerm;
+        long snapshotOffset;
+        boolean snapshotChunkInFlight;
+        long snapshotOffsetAtLastHeartbeat = -1;
 
         Progress(long next) {
             this.next = next;
@@ -196,6 +227,8 @@ public final class RaftCore {
         Log.TermAndVote saved = log.termAndVote();
         this.term = saved.term();
         this.votedFor = saved.votedFor();
+        Snapshot snapshot = log.snapshot();
+        this.commitIndex = snapshot == null ? 0 : snapshot.index(); // a snapshot covers only committed entries
         resetElectionTimer();
     }
 
@@ -301,7 +334,8 @@ public final class RaftCore {
         if (!(message instanceof RequestVote || message instanceof RequestVoteResponse
                 || message instanceof AppendEntries || message instanceof AppendEntriesResponse
                 || message instanceof Heartbeat || message instanceof HeartbeatResponse
-                || message instanceof TimeoutNow)) {
+                || message instanceof TimeoutNow || message instanceof InstallSnapshot
+                || message instanceof InstallSnapshotResponse)) {
             return;
         }
         if (!passTermRules(from, message)) {
@@ -321,6 +355,10 @@ public final class RaftCore {
             handleHeartbeatResponse(from, m);
         } else if (message instanceof TimeoutNow m) {
             handleTimeoutNow(from, m);
+        } else if (message instanceof InstallSnapshot m) {
+            handleInstallSnapshot(from, m);
+        } else if (message instanceof InstallSnapshotResponse m) {
+            handleInstallSnapshotResponse(from, m);
         }
     }
 
@@ -349,12 +387,13 @@ public final class RaftCore {
                 return true; // granted pre-votes carry the term the candidate would use
             }
             boolean fromLeader = message instanceof AppendEntries || message instanceof Heartbeat
-                    || message instanceof TimeoutNow;
+                    || message instanceof TimeoutNow || message instanceof InstallSnapshot;
             becomeFollower(messageTerm, fromLeader ? from : null);
             return true;
         }
         if (messageTerm < term) {
-            if (message instanceof AppendEntries || message instanceof Heartbeat) {
+            if (message instanceof AppendEntries || message instanceof Heartbeat
+                    || message instanceof InstallSnapshot) {
                 // Tell a deposed leader about the newer term so it steps down.
                 callbacks.send(from, new AppendEntriesResponse(term, false, 0, 0));
             } else if (message instanceof RequestVote vote) {
@@ -710,6 +749,11 @@ public final class RaftCore {
     /** Sends what {@code peer} is missing, as far as the flow control allows. */
     private void sendAppends(NodeId peer) {
         Progress pr = progress.get(peer);
+        if (pr.next < log.firstIndex()) {
+            sendSnapshotChunk(peer, pr); // the entries it needs are compacted away
+            return;
+        }
+        pr.sendingSnapshot = 0;
         long last = log.lastIndex();
         while (true) {
             if (pr.replicating ? pr.inflight.size() >= options.maxInflightMessages() : pr.probeSent) {
@@ -750,8 +794,9 @@ public final class RaftCore {
         }
         Arrays.sort(matches);
         long majorityIndex = matches[matches.length - quorum];
-        boolean ownTerm = log.term(majorityIndex) == term || options.has(PlantedBug.COMMIT_PREVIOUS_TERM_BY_COUNTING);
-        if (majorityIndex > commitIndex && ownTerm) {
+        // Checked first: at or below the commit index the entry may be compacted into the snapshot.
+        if (majorityIndex > commitIndex && (log.term(majorityIndex) == term
+                || options.has(PlantedBug.COMMIT_PREVIOUS_TERM_BY_COUNTING))) {
             commitIndex = majorityIndex;
             if (!readsAwaitingTermCommit.isEmpty() && commitIndex >= termStartIndex) {
                 List<Long> waiting = new ArrayList<>(readsAwaitingTermCommit);
@@ -761,6 +806,92 @@ public final class RaftCore {
                 }
             }
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------ snapshots
+
+    /**
+     * Sends {@code peer} the next chunk of the log's snapshot, one chunk in flight at a time (a snapshot is large and
+     * rare; pipelining it would buy little and risk flooding a slow follower). A newer snapshot taken meanwhile
+     * restarts the transfer: the older one's bytes may be gone.
+     */
+    private void sendSnapshotChunk(NodeId peer, Progress pr) {
+        Snapshot snapshot = log.snapshot();
+        if (pr.sendingSnapshot != snapshot.index() || pr.sendingSnapshotTerm != snapshot.term()) {
+            pr.sendingSnapshot = snapshot.index();
+            pr.sendingSnapshotTerm = snapshot.term();
+            pr.snapshotOffset = 0;
+            pr.snapshotChunkInFlight = false;
+            pr.snapshotOffsetAtLastHeartbeat = -1;
+        }
+        if (pr.snapshotChunkInFlight) {
+            return;
+        }
+        long offset = Math.min(pr.snapshotOffset, snapshot.size());
+        byte[] chunk = snapshot.read(offset, (int) Math.min(Integer.MAX_VALUE - 64, options.maxBytesPerMessage()));
+        boolean done = offset + chunk.length >= snapshot.size();
+        callbacks.send(peer, new InstallSnapshot(term, snapshot.index(), snapshot.term(), offset, chunk, done));
+        pr.snapshotChunkInFlight = true;
+    }
+
+    private void handleInstallSnapshot(NodeId from, InstallSnapshot chunk) {
+        if (role == Role.LEADER) {
+            throw new IllegalStateException("two leaders in term " + term + ": " + self + " and " + from);
+        }
+        if (role != Role.FOLLOWER || !from.equals(leader)) {
+            becomeFollower(term, from);
+        }
+        electionElapsed = 0;
+        long index = chunk.snapshotIndex();
+        long snapshotTerm = chunk.snapshotTerm();
+        if (index <= commitIndex) {
+            // Everything it covers is committed here already, and committed entries match the leader's.
+            callbacks.send(from, new InstallSnapshotResponse(term, index, snapshotTerm, chunk.offset(), true));
+            return;
+        }
+        long staged = log.stagedSnapshotBytes(index, snapshotTerm);
+        if (chunk.offset() != 0 && chunk.offset() != staged) {
+            // Out of order (a lost or duplicated chunk): tell the leader where to go on from.
+            callbacks.send(from, new InstallSnapshotResponse(term, index, snapshotTerm, staged, false));
+            return;
+        }
+        log.stageSnapshotChunk(index, snapshotTerm, chunk.offset(), chunk.data());
+        long held = chunk.offset() + chunk.data().length;
+        if (!chunk.done()) {
+            callbacks.send(from, new InstallSnapshotResponse(term, index, snapshotTerm, held, false));
+            return;
+        }
+        Snapshot installed = log.installStagedSnapshot(index, snapshotTerm);
+        commitIndex = index;
+        callbacks.snapshotInstalled(installed);
+        callbacks.send(from, new InstallSnapshotResponse(term, index, snapshotTerm, held, true));
+    }
+
+    private void handleInstallSnapshotResponse(NodeId from, InstallSnapshotResponse response) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress pr = progress.get(from);
+        pr.recentActive = true;
+        pr.silentTicks = 0;
+        if (response.installed()) {
+            if (response.snapshotIndex() > pr.match) {
+                pr.match = response.snapshotIndex();
+                maybeCommit();
+            }
+            if (pr.sendingSnapshot != 0 && pr.match >= pr.sendingSnapshot) {
+                pr.sendingSnapshot = 0;
+                pr.snapshotChunkInFlight = false;
+                pr.becomeProbe();
+            }
+        } else if (response.snapshotIndex() == pr.sendingSnapshot
+                && response.snapshotTerm() == pr.sendingSnapshotTerm) {
+            pr.snapshotOffset = response.nextOffset();
+            pr.snapshotChunkInFlight = false;
+        } else {
+            return; // about a transfer this leader no longer runs
+        }
+        sendAppends(from);
     }
 
     // ------------------------------------------------------------------------------------------------ heartbeats
@@ -798,7 +929,14 @@ public final class RaftCore {
         pr.silentTicks = 0;
         pr.ackedRound = Math.max(pr.ackedRound, response.round());
         checkReads();
-        if (pr.match < log.lastIndex()) {
+        if (pr.sendingSnapshot != 0 && pr.next < log.firstIndex()) {
+            // A chunk or its answer may have been lost: if nothing moved since the last heartbeat, send it again.
+            if (pr.snapshotOffset == pr.snapshotOffsetAtLastHeartbeat) {
+                pr.snapshotChunkInFlight = false;
+            }
+            pr.snapshotOffsetAtLastHeartbeat = pr.snapshotOffset;
+            sendAppends(from);
+        } else if (pr.match < log.lastIndex()) {
             // The follower is alive but behind. If nothing moved since the last heartbeat, a message was lost:
             // fall back to probing, which re-sends from its match index.
             if (!pr.replicating) {

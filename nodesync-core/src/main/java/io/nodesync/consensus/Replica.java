@@ -10,6 +10,7 @@ import io.nodesync.QuorumNotReachedException;
 import io.nodesync.Role;
 import io.nodesync.election.FailureDetector;
 import io.nodesync.log.Log;
+import io.nodesync.log.Snapshot;
 import io.nodesync.protocol.ClientCommand;
 import io.nodesync.protocol.ClientCommand.Kind;
 import io.nodesync.protocol.Command;
@@ -123,6 +124,9 @@ public final class Replica {
     private final HashMap<NodeId, SessionWatermark> peerWatermarks = new HashMap<>();
     private final int purgeIntervalTicks;
 
+    /** The applied index of the last snapshot this node asked its log to take; 0 for none. */
+    private long snapshotRequestedAt;
+
     private NodeId reportedLeader;
     private long reportedTerm = -1;
     private Role lastRole = Role.FOLLOWER;
@@ -190,6 +194,10 @@ public final class Replica {
         // one election timeout, not several.
         this.retryTicks = config.timing().electionTimeoutTicks();
         this.purgeIntervalTicks = 10 * config.timing().electionTimeoutTicks();
+        Snapshot snapshot = log.snapshot();
+        if (snapshot != null) {
+            restoreFrom(snapshot);
+        }
         this.raft = new RaftCore(self, config.peers(), log, config.election(), config.timing().heartbeatTicks(),
                 config.timing().electionTimeoutTicks(), random, new RaftCallbacks(), config.raftOptions());
         // A restarted node stamps above everything its log holds, including what it observed before the restart,
@@ -199,6 +207,41 @@ public final class Replica {
                 clock.observe(command.timestamp());
             }
         }
+        recoverPendingWrites();
+    }
+
+    /**
+     * Takes back the eventual writes an earlier incarnation acknowledged but did not see applied: they are pushed to
+     * the leader again under this incarnation's session. Each keeps its stamp, so if the old incarnation's copy also
+     * reaches the log, last-writer-wins makes the second a no-op.
+     */
+    private void recoverPendingWrites() {
+        for (ClientCommand old : log.pendingWrites()) {
+            clock.observe(old.timestamp());
+            log.settlePendingWrite(old);
+            // Even one the log already holds is pushed again rather than dropped here: applying it once more is a
+            // no-op, and settling it only once it is applied keeps one rule for when a write is done.
+            ClientCommand renewed = new ClientCommand(old.kind(), true, self, session, ++eventualSeq, old.key(),
+                    old.value(), old.expected(), old.timestamp(), old.stamper());
+            log.savePendingWrite(renewed);
+            eventual.put(renewed.seq(), renewed);
+            eventualToSend.put(renewed.seq(), renewed);
+            if (renewed.kind() == Kind.SET_MODE) {
+                pendingMode = renewed;
+            } else {
+                overlay.put(renewed.key(), renewed);
+            }
+        }
+    }
+
+    /** Replaces the state machine's state with the snapshot's. */
+    private void restoreFrom(Snapshot snapshot) {
+        try (java.io.InputStream in = snapshot.open()) {
+            stateMachine.restore(snapshot.index(), in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read snapshot " + snapshot.index(), e);
+        }
+        clock.observe(stateMachine.latestTimestamp());
     }
 
     private final class RaftCallbacks implements RaftCore.Callbacks {
@@ -215,6 +258,13 @@ public final class Replica {
         @Override
         public void readsAborted(List<Long> ctxs) {
             abortedReadCtxs.addAll(ctxs); // handled in settle(), outside the Raft core's call stack
+        }
+
+        @Override
+        public void snapshotInstalled(Snapshot snapshot) {
+            // Pending eventual writes stay pending even if the snapshot holds them: they are pushed again and applied
+            // (as no-ops), which is what settles them, so every acknowledged write is seen in the log.
+            restoreFrom(snapshot);
         }
     }
 
@@ -377,6 +427,7 @@ public final class Replica {
                 request.value(), null, clock.next(nowMillis), self);
         eventual.put(command.seq(), command);
         eventualToSend.put(command.seq(), command);
+        log.savePendingWrite(command); // durable before the acknowledgement leaves (the driver syncs first)
         if (kind == Kind.SET_MODE) {
             pendingMode = command;
         } else {
@@ -506,6 +557,7 @@ public final class Replica {
             }
         }
         applyCommitted();
+        maybeSnapshot();
         serveConfirmedReads();
         NodeId leader = raft.leader();
         Role role = raft.role();
@@ -558,12 +610,31 @@ public final class Replica {
         }
     }
 
+    /**
+     * Once the log's entries pass the configured size, snapshots the state machine as of the last applied entry, so
+     * the log can drop what the snapshot covers. At most one snapshot is under way: the next waits until the log has
+     * taken this one.
+     */
+    private void maybeSnapshot() {
+        Snapshot current = log.snapshot();
+        long covered = current == null ? 0 : current.index();
+        long applied = stateMachine.appliedIndex();
+        if (applied <= covered || covered < snapshotRequestedAt
+                || log.entryBytes() < config.raftOptions().snapshotThresholdBytes()) {
+            return;
+        }
+        if (log.takeSnapshot(applied, log.term(applied), stateMachine.snapshotWriter())) {
+            snapshotRequestedAt = applied;
+        }
+    }
+
     private void settleEventual(ClientCommand applied) {
         ClientCommand pending = eventual.remove(applied.seq());
         eventualSentAt.remove(applied.seq());
         if (pending == null) {
             return;
         }
+        log.settlePendingWrite(pending);
         if (pending.kind() == Kind.SET_MODE) {
             if (pendingMode != null && pendingMode.seq() == pending.seq()) {
                 pendingMode = null;

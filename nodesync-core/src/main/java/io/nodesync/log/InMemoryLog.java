@@ -3,8 +3,15 @@ package io.nodesync.log;
 import io.nodesync.NodeId;
 import io.nodesync.protocol.ClientCommand;
 import io.nodesync.protocol.Entry;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -12,28 +19,70 @@ import java.util.List;
  * cluster hands a restarted node the same instance), which models a disk; it does not survive the JVM.
  *
  * <p>It also remembers what was {@linkplain #sync() synced}, so a simulated crash can {@linkplain #loseUnsynced()
- * drop exactly the unsynced suffix} as a power cut would.
+ * drop exactly the unsynced suffix} as a power cut would. Snapshots are taken synchronously (the simulation stays
+ * deterministic) and become durable at the next sync, like everything else.
  */
 public final class InMemoryLog implements Log {
 
-    private final ArrayList<Entry> entries = new ArrayList<>();
+    private ArrayList<Entry> entries = new ArrayList<>();
     private TermAndVote termAndVote = new TermAndVote(0, null);
+    private MemorySnapshot snapshot;
+    private long entryBytes;
+    private final LinkedHashMap<PendingKey, ClientCommand> pending = new LinkedHashMap<>();
 
     // What a crash would leave: the synced state.
-    private final ArrayList<Entry> syncedEntries = new ArrayList<>();
+    private ArrayList<Entry> syncedEntries = new ArrayList<>();
     private TermAndVote syncedTermAndVote = termAndVote;
+    private MemorySnapshot syncedSnapshot;
+    private final LinkedHashMap<PendingKey, ClientCommand> syncedPending = new LinkedHashMap<>();
+    /** Pending-write changes since the last sync (a value of {@code null} settles), so a sync costs what changed. */
+    private final LinkedHashMap<PendingKey, ClientCommand> pendingChanges = new LinkedHashMap<>();
     private boolean dirty;
-    /** How many leading entries are unchanged since the last sync (truncation lowers it). */
+    /** How many leading entries are unchanged since the last sync (truncation and compaction lower it). */
     private int unchangedPrefix;
+
+    private java.util.function.Consumer<List<Entry>> compactionListener = entries -> { };
+
+    private long stagedIndex = -1;
+    private long stagedTerm;
+    private ByteArrayOutputStream staged;
+
+    private record PendingKey(long session, long seq) {
+        static PendingKey of(ClientCommand command) {
+            return new PendingKey(command.session(), command.seq());
+        }
+    }
+
+    private record MemorySnapshot(long index, long term, byte[] data) implements Snapshot {
+        @Override
+        public long size() {
+            return data.length;
+        }
+
+        @Override
+        public byte[] read(long offset, int maxBytes) {
+            int from = (int) Math.min(offset, data.length);
+            return Arrays.copyOfRange(data, from, (int) Math.min(data.length, (long) from + maxBytes));
+        }
+
+        @Override
+        public InputStream open() {
+            return new ByteArrayInputStream(data);
+        }
+    }
+
+    private long snapshotIndex() {
+        return snapshot == null ? 0 : snapshot.index();
+    }
 
     @Override
     public long firstIndex() {
-        return 1;
+        return snapshotIndex() + 1;
     }
 
     @Override
     public long lastIndex() {
-        return entries.size();
+        return snapshotIndex() + entries.size();
     }
 
     @Override
@@ -41,14 +90,17 @@ public final class InMemoryLog implements Log {
         if (index == 0) {
             return 0;
         }
+        if (snapshot != null && index == snapshot.index()) {
+            return snapshot.term();
+        }
         checkIndex(index);
-        return entries.get((int) index - 1).term();
+        return entries.get(position(index)).term();
     }
 
     @Override
     public Entry entry(long index) {
         checkIndex(index);
-        return entries.get((int) index - 1);
+        return entries.get(position(index));
     }
 
     @Override
@@ -57,7 +109,7 @@ public final class InMemoryLog implements Log {
             return List.of();
         }
         checkIndex(fromIndex);
-        int from = (int) fromIndex - 1;
+        int from = position(fromIndex);
         int to = (int) Math.min(entries.size(), (long) from + Math.max(1, maxCount));
         long bytes = 0;
         int end = from;
@@ -71,7 +123,7 @@ public final class InMemoryLog implements Log {
         return Collections.unmodifiableList(new ArrayList<>(entries.subList(from, end)));
     }
 
-    /** A rough size of an entry's payload, used only to bound message sizes. */
+    /** A rough size of an entry's payload, used only to bound message sizes and decide on snapshots. */
     public static long approximateSize(Entry entry) {
         if (entry.command() instanceof ClientCommand command) {
             return 48 + length(command.key()) + length(command.value()) + length(command.expected());
@@ -91,20 +143,31 @@ public final class InMemoryLog implements Log {
                         + lastIndex());
             }
             entries.add(entry);
+            entryBytes += approximateSize(entry);
         }
         dirty |= !newEntries.isEmpty();
     }
 
     @Override
     public void truncateFrom(long index) {
-        if (index <= 0) {
-            throw new IllegalArgumentException("cannot truncate from index " + index);
+        if (index <= snapshotIndex()) {
+            throw new IllegalArgumentException("cannot truncate from index " + index + ", at or below the snapshot ("
+                    + snapshotIndex() + ")");
         }
         if (index <= lastIndex()) {
-            entries.subList((int) index - 1, entries.size()).clear();
+            List<Entry> removed = entries.subList(position(index), entries.size());
+            for (Entry entry : removed) {
+                entryBytes -= approximateSize(entry);
+            }
+            removed.clear();
             unchangedPrefix = Math.min(unchangedPrefix, entries.size());
             dirty = true;
         }
+    }
+
+    @Override
+    public long entryBytes() {
+        return entryBytes;
     }
 
     @Override
@@ -118,32 +181,171 @@ public final class InMemoryLog implements Log {
         dirty = true;
     }
 
+    // ------------------------------------------------------------------------------------------ snapshots
+
+    @Override
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    @Override
+    public boolean takeSnapshot(long index, long term, Snapshot.Writer writer) {
+        if (index <= snapshotIndex()) {
+            return true; // nothing new to cover
+        }
+        if (index > lastIndex() || term(index) != term) {
+            throw new IllegalArgumentException("snapshot at " + index + "/" + term + " does not match the log");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writer.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        compactionListener.accept(Collections.unmodifiableList(new ArrayList<>(entries.subList(0, position(index) + 1))));
+        compactTo(new MemorySnapshot(index, term, out.toByteArray()), true);
+        return true;
+    }
+
+    /**
+     * Has {@code listener} called with the entries each {@linkplain #takeSnapshot snapshot} discards, just before it
+     * does: checkers (the simulation's) see every committed entry even when it is compacted in the turn it committed.
+     */
+    public void onCompaction(java.util.function.Consumer<List<Entry>> listener) {
+        compactionListener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Makes {@code newSnapshot} the log's start, keeping the entries after it if {@code keepSuffix}. */
+    private void compactTo(MemorySnapshot newSnapshot, boolean keepSuffix) {
+        ArrayList<Entry> kept = new ArrayList<>();
+        if (keepSuffix) {
+            kept.addAll(entries.subList((int) Math.min(entries.size(), newSnapshot.index() - snapshotIndex()),
+                    entries.size()));
+        }
+        snapshot = newSnapshot;
+        entries = kept;
+        entryBytes = 0;
+        for (Entry entry : entries) {
+            entryBytes += approximateSize(entry);
+        }
+        unchangedPrefix = 0; // positions shifted: the next sync copies the whole (compacted) log
+        dirty = true;
+    }
+
+    @Override
+    public void stageSnapshotChunk(long index, long term, long offset, byte[] data) {
+        if (offset == 0) {
+            stagedIndex = index;
+            stagedTerm = term;
+            staged = new ByteArrayOutputStream();
+        } else if (stagedSnapshotBytes(index, term) != offset) {
+            throw new IllegalStateException("snapshot chunk " + index + "/" + term + "@" + offset
+                    + " does not continue the staged one (" + stagedSnapshotBytes(index, term) + " bytes)");
+        }
+        staged.write(data, 0, data.length);
+    }
+
+    @Override
+    public long stagedSnapshotBytes(long index, long term) {
+        return staged != null && stagedIndex == index && stagedTerm == term ? staged.size() : 0;
+    }
+
+    @Override
+    public Snapshot installStagedSnapshot(long index, long term) {
+        if (staged == null || stagedIndex != index || stagedTerm != term) {
+            throw new IllegalStateException("no snapshot " + index + "/" + term + " staged");
+        }
+        boolean keepSuffix = index >= snapshotIndex() && index <= lastIndex() && term(index) == term;
+        MemorySnapshot installed = new MemorySnapshot(index, term, staged.toByteArray());
+        staged = null;
+        stagedIndex = -1;
+        compactTo(installed, keepSuffix);
+        return installed;
+    }
+
+    // ------------------------------------------------------------------------------------------ pending writes
+
+    @Override
+    public void savePendingWrite(ClientCommand command) {
+        PendingKey key = PendingKey.of(command);
+        pending.put(key, command);
+        pendingChanges.put(key, command);
+        dirty = true;
+    }
+
+    @Override
+    public void settlePendingWrite(ClientCommand command) {
+        PendingKey key = PendingKey.of(command);
+        if (pending.remove(key) != null) {
+            if (syncedPending.containsKey(key)) {
+                pendingChanges.put(key, null);
+            } else {
+                pendingChanges.remove(key);
+            }
+            dirty = true;
+        }
+    }
+
+    @Override
+    public List<ClientCommand> pendingWrites() {
+        return List.copyOf(pending.values());
+    }
+
+    // ------------------------------------------------------------------------------------------ durability
+
     @Override
     public void sync() {
         if (!dirty) {
             return;
         }
-        // Copy only what changed since the last sync: entries are immutable, so sharing them is safe.
-        int common = Math.min(unchangedPrefix, syncedEntries.size());
-        syncedEntries.subList(common, syncedEntries.size()).clear();
-        syncedEntries.addAll(entries.subList(common, entries.size()));
+        if (syncedSnapshot != snapshot) {
+            syncedEntries = new ArrayList<>(entries);
+        } else {
+            // Copy only what changed since the last sync: entries are immutable, so sharing them is safe.
+            int common = Math.min(unchangedPrefix, syncedEntries.size());
+            syncedEntries.subList(common, syncedEntries.size()).clear();
+            syncedEntries.addAll(entries.subList(common, entries.size()));
+        }
+        syncedSnapshot = snapshot;
         syncedTermAndVote = termAndVote;
+        pendingChanges.forEach((key, command) -> {
+            if (command == null) {
+                syncedPending.remove(key);
+            } else {
+                syncedPending.put(key, command);
+            }
+        });
+        pendingChanges.clear();
         unchangedPrefix = entries.size();
         dirty = false;
     }
 
     /** Drops everything written since the last {@link #sync()}, as a crash of the machine would. */
     public void loseUnsynced() {
-        entries.clear();
-        entries.addAll(syncedEntries);
+        entries = new ArrayList<>(syncedEntries);
+        snapshot = syncedSnapshot;
         termAndVote = syncedTermAndVote;
+        pending.clear();
+        pending.putAll(syncedPending);
+        pendingChanges.clear();
+        staged = null;
+        stagedIndex = -1;
+        entryBytes = 0;
+        for (Entry entry : entries) {
+            entryBytes += approximateSize(entry);
+        }
         unchangedPrefix = entries.size();
         dirty = false;
     }
 
+    private int position(long index) {
+        return (int) (index - snapshotIndex() - 1);
+    }
+
     private void checkIndex(long index) {
-        if (index < 1 || index > lastIndex()) {
-            throw new IndexOutOfBoundsException("index " + index + " outside [1, " + lastIndex() + "]");
+        if (index < firstIndex() || index > lastIndex()) {
+            throw new IndexOutOfBoundsException("index " + index + " outside [" + firstIndex() + ", " + lastIndex()
+                    + "]");
         }
     }
 }

@@ -52,6 +52,52 @@ public sealed interface Message {
     record HeartbeatResponse(long term, long round) implements Message {
     }
 
+    /**
+     * One chunk of the leader's snapshot, for a follower that needs entries the leader has compacted away (Raft's
+     * InstallSnapshot, sent in chunks). The follower stages chunks in order and installs the snapshot with the last.
+     *
+     * @param snapshotIndex the index of the last entry the snapshot covers
+     * @param snapshotTerm the term of that entry
+     * @param offset where {@code data} starts in the snapshot's bytes
+     * @param data the chunk (the record keeps this array: neither side may change it)
+     * @param done whether this chunk ends the snapshot
+     */
+    record InstallSnapshot(long term, long snapshotIndex, long snapshotTerm, long offset, byte[] data, boolean done)
+            implements Message {
+        /** Checks the chunk is there. */
+        public InstallSnapshot {
+            java.util.Objects.requireNonNull(data, "data");
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof InstallSnapshot that && term == that.term && snapshotIndex == that.snapshotIndex
+                    && snapshotTerm == that.snapshotTerm && offset == that.offset && done == that.done
+                    && java.util.Arrays.equals(data, that.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(term, snapshotIndex, snapshotTerm, offset, done)
+                    * 31 + java.util.Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "InstallSnapshot[term=" + term + ", snapshotIndex=" + snapshotIndex + ", snapshotTerm="
+                    + snapshotTerm + ", offset=" + offset + ", bytes=" + data.length + ", done=" + done + "]";
+        }
+    }
+
+    /**
+     * The answer to {@link InstallSnapshot}: how many bytes of snapshot {@code (snapshotIndex, snapshotTerm)} the
+     * follower holds, so the leader sends the next chunk from there; {@code installed} once the follower has
+     * installed it (its log then matches the leader's up to {@code snapshotIndex}).
+     */
+    record InstallSnapshotResponse(long term, long snapshotIndex, long snapshotTerm, long nextOffset,
+            boolean installed) implements Message {
+    }
+
     /** The leader asks a caught-up follower to campaign at once (leadership transfer). */
     record TimeoutNow(long term) implements Message {
     }

@@ -16,6 +16,54 @@ final class AppliedWindow {
     private long floor;
     private final long[] bits = new long[WIDTH / 64];
 
+    /** An independent copy, for a snapshot image. */
+    AppliedWindow copy() {
+        AppliedWindow copy = new AppliedWindow();
+        copy.floor = floor;
+        System.arraycopy(bits, 0, copy.bits, 0, bits.length);
+        return copy;
+    }
+
+    /** Everything at or below this counts as applied. */
+    long floor() {
+        return floor;
+    }
+
+    /** The sequence numbers above the floor that were applied, ascending. */
+    long[] appliedAboveFloor() {
+        long[] found = new long[16];
+        int count = 0;
+        for (long seq = floor + 1; seq <= floor + WIDTH; seq++) {
+            int slot = slot(seq);
+            long word = bits[slot >>> 6];
+            if (word == 0 && (slot & 63) == 0) {
+                seq += 63; // skip an empty word at once
+                continue;
+            }
+            if ((word & (1L << slot)) != 0) {
+                if (count == found.length) {
+                    found = java.util.Arrays.copyOf(found, count * 2);
+                }
+                found[count++] = seq;
+            }
+        }
+        return java.util.Arrays.copyOf(found, count);
+    }
+
+    /** A window restored from its {@link #floor()} and {@link #appliedAboveFloor()}. */
+    static AppliedWindow restore(long floor, long[] appliedAboveFloor) {
+        AppliedWindow window = new AppliedWindow();
+        window.floor = floor;
+        for (long seq : appliedAboveFloor) {
+            if (seq <= floor || seq > floor + WIDTH) {
+                throw new IllegalArgumentException("applied seq " + seq + " outside the window above " + floor);
+            }
+            int slot = slot(seq);
+            window.bits[slot >>> 6] |= 1L << slot;
+        }
+        return window;
+    }
+
     /** Whether {@code seq} was applied (or is too old to tell, which counts as applied). */
     boolean contains(long seq) {
         if (seq <= floor) {

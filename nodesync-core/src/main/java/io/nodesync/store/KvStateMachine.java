@@ -5,7 +5,18 @@ import io.nodesync.NodeId;
 import io.nodesync.protocol.ClientCommand;
 import io.nodesync.protocol.Command;
 import io.nodesync.protocol.Entry;
+import io.nodesync.log.Snapshot;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -219,6 +230,159 @@ public final class KvStateMachine {
     /** How many keys hold a value (tombstones excluded). */
     public int size() {
         return liveKeys;
+    }
+
+    // ------------------------------------------------------------------------------------------ snapshots
+
+    private static final int SNAPSHOT_MAGIC = 0x4E534B56; // "NSKV"
+    private static final int SNAPSHOT_VERSION = 1;
+
+    /**
+     * An image of everything the applied entries did, to be written as a snapshot: values and tombstones, the mode
+     * register, the tombstone horizon, and each session's applied sequence numbers (in least-recently-used order, so
+     * a restored machine forgets the same session next as the original would: exactly-once must not diverge).
+     *
+     * <p>The image is copied now, on the caller's thread (a shallow copy: {@link Versioned} is immutable); the
+     * returned writer serialises that copy and may run on any thread.
+     */
+    public Snapshot.Writer snapshotWriter() {
+        long index = appliedIndex;
+        long horizon = purgeHorizon;
+        Versioned mode = modeRegister;
+        HashMap<String, Versioned> dataCopy = new HashMap<>(data);
+        List<Map.Entry<SessionKey, AppliedWindow>> sessionsCopy = new ArrayList<>(sessions.size());
+        for (Map.Entry<SessionKey, AppliedWindow> session : sessions.entrySet()) {
+            sessionsCopy.add(Map.entry(session.getKey(), session.getValue().copy()));
+        }
+        return out -> {
+            DataOutputStream image = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+            image.writeInt(SNAPSHOT_MAGIC);
+            image.writeInt(SNAPSHOT_VERSION);
+            image.writeLong(index);
+            image.writeLong(horizon);
+            image.writeBoolean(mode != null);
+            if (mode != null) {
+                writeVersioned(image, mode);
+            }
+            image.writeInt(dataCopy.size());
+            for (Map.Entry<String, Versioned> entry : dataCopy.entrySet()) {
+                writeString(image, entry.getKey());
+                writeVersioned(image, entry.getValue());
+            }
+            image.writeInt(sessionsCopy.size());
+            for (Map.Entry<SessionKey, AppliedWindow> session : sessionsCopy) {
+                writeString(image, session.getKey().origin().value());
+                image.writeLong(session.getKey().session());
+                image.writeLong(session.getValue().floor());
+                long[] applied = session.getValue().appliedAboveFloor();
+                image.writeInt(applied.length);
+                for (long seq : applied) {
+                    image.writeLong(seq);
+                }
+            }
+            image.flush();
+        };
+    }
+
+    /**
+     * Replaces this machine's whole state with the snapshot's, which must cover entry {@code index} (a follower that
+     * received the leader's snapshot, or a node restarting from its own).
+     *
+     * @throws IllegalStateException if the bytes are not a snapshot of this format, or of another index
+     * @throws UncheckedIOException if they cannot be read
+     */
+    public void restore(long index, InputStream in) {
+        try {
+            DataInputStream image = new DataInputStream(new BufferedInputStream(in, 1 << 16));
+            if (image.readInt() != SNAPSHOT_MAGIC) {
+                throw new IllegalStateException("not a state machine snapshot");
+            }
+            int version = image.readInt();
+            if (version != SNAPSHOT_VERSION) {
+                throw new IllegalStateException("state machine snapshot version " + version + " is not supported");
+            }
+            long imageIndex = image.readLong();
+            if (imageIndex != index) {
+                throw new IllegalStateException("snapshot of index " + index + " holds the state of " + imageIndex);
+            }
+            data.clear();
+            tombstones.clear();
+            sessions.clear();
+            liveKeys = 0;
+            appliedIndex = imageIndex;
+            purgeHorizon = image.readLong();
+            modeRegister = image.readBoolean() ? readVersioned(image) : null;
+            int keys = image.readInt();
+            for (int i = 0; i < keys; i++) {
+                String key = readString(image);
+                Versioned stored = readVersioned(image);
+                data.put(key, stored);
+                if (stored.isTombstone()) {
+                    tombstones.put(key, stored.timestamp());
+                } else {
+                    liveKeys++;
+                }
+            }
+            int sessionCount = image.readInt();
+            for (int i = 0; i < sessionCount; i++) {
+                SessionKey key = new SessionKey(NodeId.of(readString(image)), image.readLong());
+                long floor = image.readLong();
+                long[] applied = new long[image.readInt()];
+                for (int j = 0; j < applied.length; j++) {
+                    applied[j] = image.readLong();
+                }
+                sessions.put(key, AppliedWindow.restore(floor, applied));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the snapshot of index " + index, e);
+        }
+    }
+
+    /** The latest stamp of any committed value, tombstone or mode switch; 0 when there is none. */
+    public long latestTimestamp() {
+        long latest = modeRegister == null ? 0 : modeRegister.timestamp();
+        for (Versioned version : data.values()) {
+            latest = Math.max(latest, version.timestamp());
+        }
+        return latest;
+    }
+
+    private static void writeVersioned(DataOutputStream out, Versioned version) throws IOException {
+        writeString(out, version.value());
+        out.writeLong(version.timestamp());
+        writeString(out, version.stamper() == null ? null : version.stamper().value());
+    }
+
+    private static Versioned readVersioned(DataInputStream in) throws IOException {
+        String value = readString(in);
+        long timestamp = in.readLong();
+        String stamper = readString(in);
+        return new Versioned(value, timestamp, stamper == null ? null : NodeId.of(stamper));
+    }
+
+    private static void writeString(DataOutputStream out, String text) throws IOException {
+        if (text == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < -1) {
+            throw new IllegalStateException("corrupt snapshot: string length " + length);
+        }
+        if (length == -1) {
+            return null;
+        }
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length != length) {
+            throw new java.io.EOFException("snapshot ends inside a string");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** A copy of the live contents (no tombstones), for tests and convergence checks. */

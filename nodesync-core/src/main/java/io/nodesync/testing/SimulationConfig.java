@@ -23,10 +23,12 @@ import java.util.Objects;
  * @param strongShare the share of client operations that are strong (on keys {@code s*}); the rest are eventual
  *     (on keys {@code e*})
  * @param preVote whether nodes use Raft's pre-vote (on in production; off explores plain Raft elections)
+ * @param snapshotThresholdBytes the log size past which nodes snapshot and compact; small values make lagging and
+ *     restarted followers catch up through InstallSnapshot
  */
 public record SimulationConfig(long seed, int nodes, Election election, Timing timing, Duration workload,
         Duration settle, int clients, Faults faults, boolean trace, PlantedBug plantedBug, double strongShare,
-        boolean preVote) {
+        boolean preVote, long snapshotThresholdBytes) {
 
     /**
      * Which faults may fire. Each enabled kind fires in a run with probability {@code chance}, one to three times,
@@ -58,10 +60,16 @@ public record SimulationConfig(long seed, int nodes, Election election, Timing t
         }
     }
 
+    /**
+     * The log size past which simulated nodes snapshot: a few hundred entries, so that in 20 simulated seconds every
+     * node compacts many times and a follower that was down or cut off catches up through InstallSnapshot.
+     */
+    public static final long DEFAULT_SNAPSHOT_THRESHOLD_BYTES = 16 * 1024;
+
     /** 3 nodes, Raft election, {@link LocalCluster#DEFAULT_TIMING}, 20 s of workload, 10 s to settle, all faults. */
     public static SimulationConfig defaults(long seed) {
         return new SimulationConfig(seed, 3, Election.raft(), LocalCluster.DEFAULT_TIMING, Duration.ofSeconds(20),
-                Duration.ofSeconds(10), 4, Faults.ALL, false, null, 0.5, true);
+                Duration.ofSeconds(10), 4, Faults.ALL, false, null, 0.5, true, DEFAULT_SNAPSHOT_THRESHOLD_BYTES);
     }
 
     /** Checks the values. */
@@ -80,65 +88,74 @@ public record SimulationConfig(long seed, int nodes, Election election, Timing t
         if (clients < 0) {
             throw new IllegalArgumentException("clients must not be negative");
         }
+        if (snapshotThresholdBytes <= 0) {
+            throw new IllegalArgumentException("snapshotThresholdBytes must be positive, was " + snapshotThresholdBytes);
+        }
     }
 
     /** A copy with another seed. */
     public SimulationConfig withSeed(long newSeed) {
         return new SimulationConfig(newSeed, nodes, election, timing, workload, settle, clients, faults, trace,
-                plantedBug, strongShare, preVote);
+                plantedBug, strongShare, preVote, snapshotThresholdBytes);
     }
 
     /** A copy with another cluster size. */
     public SimulationConfig withNodes(int count) {
         return new SimulationConfig(seed, count, election, timing, workload, settle, clients, faults, trace,
-                plantedBug, strongShare, preVote);
+                plantedBug, strongShare, preVote, snapshotThresholdBytes);
     }
 
     /** A copy with another election. */
     public SimulationConfig withElection(Election newElection) {
         return new SimulationConfig(seed, nodes, newElection, timing, workload, settle, clients, faults, trace,
-                plantedBug, strongShare, preVote);
+                plantedBug, strongShare, preVote, snapshotThresholdBytes);
     }
 
     /** A copy with another workload duration. */
     public SimulationConfig withWorkload(Duration duration) {
         return new SimulationConfig(seed, nodes, election, timing, duration, settle, clients, faults, trace,
-                plantedBug, strongShare, preVote);
+                plantedBug, strongShare, preVote, snapshotThresholdBytes);
     }
 
     /** A copy with another number of clients. */
     public SimulationConfig withClients(int count) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, count, faults, trace, plantedBug,
-                strongShare, preVote);
+                strongShare, preVote, snapshotThresholdBytes);
     }
 
     /** A copy with other faults. */
     public SimulationConfig withFaults(Faults newFaults) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, newFaults, trace,
-                plantedBug, strongShare, preVote);
+                plantedBug, strongShare, preVote, snapshotThresholdBytes);
     }
 
     /** A copy with another share of strong operations (0: all eventual, 1: all strong). */
     public SimulationConfig withStrongShare(double share) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace,
-                plantedBug, share, preVote);
+                plantedBug, share, preVote, snapshotThresholdBytes);
     }
 
     /** A copy with pre-vote on or off. */
     public SimulationConfig withPreVote(boolean enabled) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace,
-                plantedBug, strongShare, enabled);
+                plantedBug, strongShare, enabled, snapshotThresholdBytes);
     }
 
     /** A copy with a planted bug (or none, with {@code null}). */
     public SimulationConfig withPlantedBug(PlantedBug bug) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace, bug,
-                strongShare, preVote);
+                strongShare, preVote, snapshotThresholdBytes);
     }
 
     /** A copy that keeps (or not) a readable trace. */
     public SimulationConfig withTrace(boolean keepTrace) {
         return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, keepTrace,
-                plantedBug, strongShare, preVote);
+                plantedBug, strongShare, preVote, snapshotThresholdBytes);
+    }
+
+    /** A copy with another snapshot threshold (bytes of log entries). */
+    public SimulationConfig withSnapshotThreshold(long bytes) {
+        return new SimulationConfig(seed, nodes, election, timing, workload, settle, clients, faults, trace,
+                plantedBug, strongShare, preVote, bytes);
     }
 }

@@ -142,7 +142,19 @@ final class RaftHarness {
         public void readsAborted(List<Long> ctxs) {
             readsAborted.get(self).addAll(ctxs);
         }
+
+        @Override
+        public void snapshotInstalled(io.nodesync.log.Snapshot snapshot) {
+            installedSnapshots.add(new InstalledSnapshot(self, snapshot.index(), snapshot.term()));
+        }
     }
+
+    /** A snapshot a node installed from its leader. */
+    record InstalledSnapshot(NodeId node, long index, long term) {
+    }
+
+    /** Every snapshot installed so far, in order. */
+    final List<InstalledSnapshot> installedSnapshots = new ArrayList<>();
 
     // ------------------------------------------------------------------------------------------------ turns
 
@@ -388,7 +400,8 @@ final class RaftHarness {
     /** The entries of {@code node}'s log, index 1 first. */
     List<Entry> entries(NodeId node) {
         InMemoryLog log = logs.get(node);
-        return log.lastIndex() == 0 ? List.of() : log.entries(1, Integer.MAX_VALUE, Long.MAX_VALUE);
+        return log.lastIndex() < log.firstIndex() ? List.of()
+                : log.entries(log.firstIndex(), Integer.MAX_VALUE, Long.MAX_VALUE);
     }
 
     /** The live nodes that believe they lead. */

@@ -26,10 +26,10 @@ import java.util.List;
  *
  * <p><b>Frames.</b> Then, any number of frames, each a 4-byte big-endian length (of what follows it), a 1-byte
  * message type and the message's body. Bodies are fixed sequences of fields: longs are 8 bytes big-endian, booleans
- * one byte (0 or 1, nothing else), strings a 4-byte length ({@code -1} for {@code null}) then UTF-8 bytes, lists a
- * 4-byte count then the elements. Every length is checked against what is left before anything is allocated, and a
- * frame must be consumed exactly: a short body, trailing bytes, an unknown type or malformed UTF-8 is a
- * {@link WireFormatException}, never a partly built message.
+ * one byte (0 or 1, nothing else), strings a 4-byte length ({@code -1} for {@code null}) then UTF-8 bytes, byte
+ * arrays (snapshot chunks) a 4-byte length then the bytes, lists a 4-byte count then the elements. Every length is
+ * checked against what is left before anything is allocated, and a frame must be consumed exactly: a short body,
+ * trailing bytes, an unknown type or malformed UTF-8 is a {@link WireFormatException}, never a partly built message.
  *
  * <p>Type codes are spelled out here rather than taken from declaration order, so reordering the records in the
  * core does not silently change the wire.
@@ -62,6 +62,8 @@ public final class WireCodec {
     private static final byte FORWARD_COMMANDS = 9;
     private static final byte READ_INDEX_REQUEST = 10;
     private static final byte READ_INDEX_RESPONSE = 11;
+    private static final byte INSTALL_SNAPSHOT = 12;
+    private static final byte INSTALL_SNAPSHOT_RESPONSE = 13;
 
     private static final byte NOOP = 1;
     private static final byte PURGE_TOMBSTONES = 2;
@@ -188,7 +190,8 @@ public final class WireCodec {
      *     and close the connection, so it must not be sent)
      */
     public ByteBuffer encodeFrame(Message message) throws WireFormatException {
-        Writer out = new Writer(64);
+        // Sized for a snapshot chunk up front, so a large one is not copied again and again as the array grows.
+        Writer out = new Writer(message instanceof Message.InstallSnapshot m ? 64 + m.data().length : 64);
         out.writeInt(0); // the length, patched below once known
         writeMessage(out, message);
         int frameBytes = out.size() - LENGTH_PREFIX_BYTES;
@@ -263,6 +266,22 @@ public final class WireCodec {
             out.writeLong(m.session());
             out.writeLong(m.readIndex());
             writeLongs(out, m.readIds());
+        } else if (message instanceof Message.InstallSnapshot m) {
+            out.writeByte(INSTALL_SNAPSHOT);
+            out.writeLong(m.term());
+            out.writeLong(m.snapshotIndex());
+            out.writeLong(m.snapshotTerm());
+            out.writeLong(m.offset());
+            out.writeInt(m.data().length);
+            out.writeBytes(m.data());
+            out.writeBoolean(m.done());
+        } else if (message instanceof Message.InstallSnapshotResponse m) {
+            out.writeByte(INSTALL_SNAPSHOT_RESPONSE);
+            out.writeLong(m.term());
+            out.writeLong(m.snapshotIndex());
+            out.writeLong(m.snapshotTerm());
+            out.writeLong(m.nextOffset());
+            out.writeBoolean(m.installed());
         } else {
             // Message is sealed, so only a new record type without a wire form gets here.
             throw new IllegalArgumentException("no wire form for " + message.getClass().getName());
@@ -370,6 +389,8 @@ public final class WireCodec {
             case FORWARD_COMMANDS -> "ForwardCommands";
             case READ_INDEX_REQUEST -> "ReadIndexRequest";
             case READ_INDEX_RESPONSE -> "ReadIndexResponse";
+            case INSTALL_SNAPSHOT -> "InstallSnapshot";
+            case INSTALL_SNAPSHOT_RESPONSE -> "InstallSnapshotResponse";
             default -> "message of type " + (type & 0xFF);
         };
     }
@@ -421,6 +442,13 @@ public final class WireCodec {
                 long readIndex = in.readLong("readIndex");
                 return new Message.ReadIndexResponse(term, session, readLongs(in, "readIds"), readIndex);
             }
+            case INSTALL_SNAPSHOT:
+                return new Message.InstallSnapshot(in.readLong("term"), in.readLong("snapshotIndex"),
+                        in.readLong("snapshotTerm"), in.readLong("offset"), in.readBytes("data"),
+                        in.readBoolean("done"));
+            case INSTALL_SNAPSHOT_RESPONSE:
+                return new Message.InstallSnapshotResponse(in.readLong("term"), in.readLong("snapshotIndex"),
+                        in.readLong("snapshotTerm"), in.readLong("nextOffset"), in.readBoolean("installed"));
             default:
                 throw new WireFormatException("unknown message type " + (type & 0xFF));
         }
@@ -542,6 +570,22 @@ public final class WireCodec {
                         + " bytes left");
             }
             return count;
+        }
+
+        /**
+         * A length-prefixed byte array, copied out: the frame may be a view of a network buffer that is reused once
+         * the frame is consumed, and the message outlives it.
+         */
+        byte[] readBytes(String what) throws WireFormatException {
+            need(4, what + " length");
+            int length = in.getInt();
+            if (length < 0) {
+                throw new WireFormatException(what + " length " + length + " is negative");
+            }
+            need(length, what);
+            byte[] bytes = new byte[length];
+            in.get(bytes);
+            return bytes;
         }
 
         String readString(String what) throws WireFormatException {

@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Peer-protocol inputs for the fuzzers: valid streams (a handshake, then frames of every message type, from
- * {@link ProtocolSamples} and random variations, encoded by {@link WireCodec}), their tokens, and the reference
- * reading of a whole stream that every chunked decoder must agree with.
+ * Peer-protocol inputs for the fuzzers and the codec tests: sample messages of every type ({@link ProtocolSamples}
+ * and snapshot chunks), valid streams (a handshake, then frames of the samples and random variations, encoded by
+ * {@link WireCodec}), their tokens, and the reference reading of a whole stream that every chunked decoder must
+ * agree with.
  */
 final class PeerStreams {
 
@@ -26,7 +27,7 @@ final class PeerStreams {
 
     private static final List<NodeId> SENDERS = List.of(NodeId.of("5001"), NodeId.of("a"),
             NodeId.of("n\u0153ud-\u6771\u4eac-\uD83D\uDE80"), NodeId.of("p".repeat(255)));
-    private static final List<Message> SAMPLES = ProtocolSamples.everyMessageType();
+    private static final List<Message> SAMPLES = samples();
     private static final List<ClientCommand> SAMPLE_COMMANDS = ProtocolSamples.everyClientCommandKind();
     private static final String[] TEXTS = {"", "k", "colour", "gr\u00fc\u00dfe \u65e5\u672c\u8a9e \uD83D\uDE80",
         "line\nbreak\r\n", "\u0000", "x".repeat(300)};
@@ -35,6 +36,28 @@ final class PeerStreams {
     static final List<byte[]> TOKENS = tokens();
 
     private PeerStreams() {
+    }
+
+    /**
+     * A message of every type: the core's samples, plus snapshot chunks of the shapes the codec must get right
+     * (empty, every byte value, first and last chunk) and both answers to them.
+     */
+    static List<Message> everyMessageType() {
+        return SAMPLES;
+    }
+
+    private static List<Message> samples() {
+        byte[] everyByteValue = new byte[256];
+        for (int i = 0; i < everyByteValue.length; i++) {
+            everyByteValue[i] = (byte) i;
+        }
+        List<Message> samples = new ArrayList<>(ProtocolSamples.everyMessageType());
+        samples.add(new Message.InstallSnapshot(7, 40, 6, 0, new byte[0], false));
+        samples.add(new Message.InstallSnapshot(7, 40, 6, 0, everyByteValue, false));
+        samples.add(new Message.InstallSnapshot(7, 40, 6, 256, new byte[] {WireCodec.MAGIC, 0, 0, 0, 1}, true));
+        samples.add(new Message.InstallSnapshotResponse(7, 40, 6, 256, false));
+        samples.add(new Message.InstallSnapshotResponse(7, 40, 6, 261, true));
+        return List.copyOf(samples);
     }
 
     private static List<byte[]> tokens() {
@@ -59,7 +82,7 @@ final class PeerStreams {
 
     /**
      * A valid stream to {@code receiver}: the handshake, then up to eight frames. Its fields are the handshake's id
-     * lengths and every frame's length prefix.
+     * lengths, every frame's length prefix and every snapshot chunk's length.
      */
     static Mutator.Valid stream(SplittableRandom random, NodeId receiver, WireCodec codec) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -70,8 +93,13 @@ final class PeerStreams {
         fields.add(new Mutator.Field(4 + sender.value().getBytes(StandardCharsets.UTF_8).length, 2));
         int frames = random.nextInt(9);
         for (int i = 0; i < frames; i++) {
+            Message message = message(random);
             fields.add(new Mutator.Field(out.size(), WireCodec.LENGTH_PREFIX_BYTES));
-            out.writeBytes(frameBytes(codec, message(random)));
+            if (message instanceof Message.InstallSnapshot) {
+                // The chunk's own length: after the frame's length prefix, type byte and four longs.
+                fields.add(new Mutator.Field(out.size() + WireCodec.LENGTH_PREFIX_BYTES + 1 + 4 * 8, 4));
+            }
+            out.writeBytes(frameBytes(codec, message));
         }
         return new Mutator.Valid(out.toByteArray(), fields);
     }
@@ -92,7 +120,7 @@ final class PeerStreams {
         if (random.nextInt(10) < 6) {
             return SAMPLES.get(random.nextInt(SAMPLES.size()));
         }
-        switch (random.nextInt(6)) {
+        switch (random.nextInt(8)) {
             case 0:
                 return new Message.RequestVote(anyLong(random), anyLong(random), anyLong(random), random.nextBoolean(),
                         random.nextBoolean());
@@ -117,6 +145,12 @@ final class PeerStreams {
                 return new Message.ReadIndexRequest(anyLong(random), longs(random));
             case 4:
                 return new Message.ReadIndexResponse(anyLong(random), anyLong(random), longs(random), anyLong(random));
+            case 5:
+                return new Message.InstallSnapshot(anyLong(random), anyLong(random), anyLong(random), anyLong(random),
+                        chunk(random), random.nextBoolean());
+            case 6:
+                return new Message.InstallSnapshotResponse(anyLong(random), anyLong(random), anyLong(random),
+                        anyLong(random), random.nextBoolean());
             default:
                 return new Message.Heartbeat(anyLong(random), anyLong(random), anyLong(random));
         }
@@ -146,6 +180,14 @@ final class PeerStreams {
 
     private static String text(SplittableRandom random) {
         return TEXTS[random.nextInt(TEXTS.length)];
+    }
+
+    /** Snapshot bytes: mostly short, sometimes empty or a few KiB (longer would only slow the fuzzers down). */
+    private static byte[] chunk(SplittableRandom random) {
+        int bound = random.nextInt(10) == 0 ? 8 * 1024 : 64;
+        byte[] bytes = new byte[random.nextInt(bound + 1)];
+        random.nextBytes(bytes);
+        return bytes;
     }
 
     private static List<Long> longs(SplittableRandom random) {
