@@ -1,11 +1,14 @@
 package io.nodesync;
 
 import io.nodesync.consensus.RaftCore;
+import io.nodesync.log.FileLog;
+import io.nodesync.log.FsyncPolicy;
 import io.nodesync.log.InMemoryLog;
 import io.nodesync.log.Log;
 import io.nodesync.runtime.Clock;
 import io.nodesync.runtime.DefaultNode;
 import io.nodesync.runtime.NodeSettings;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -19,7 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * line that made it. Not thread-safe; build on one thread.
  *
  * <p>Defaults: {@link Election#raft()}, {@link ConsistencyPolicy#STRONG}, {@link Timing#DEFAULT},
- * {@link Limits#DEFAULT}, a fresh {@link InMemoryLog}, the system clock.
+ * {@link Limits#DEFAULT}, a fresh {@link InMemoryLog} (nothing survives the JVM; give a {@link #dataDirectory} for
+ * that), the system clock, a snapshot every 64 MiB of log.
  */
 public final class NodeBuilder {
 
@@ -27,6 +31,9 @@ public final class NodeBuilder {
     private final List<NodeId> peers = new ArrayList<>();
     private Transport transport;
     private Log log;
+    private Path dataDirectory;
+    private FsyncPolicy fsyncPolicy = FsyncPolicy.ALWAYS;
+    private long snapshotThresholdBytes = RaftCore.Options.DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
     private Election election = Election.raft();
     private ConsistencyPolicy consistency = ConsistencyPolicy.STRONG;
     private Timing timing = Timing.DEFAULT;
@@ -78,6 +85,37 @@ public final class NodeBuilder {
         return this;
     }
 
+    /**
+     * Keeps the node's log, term, vote, snapshots and pending writes in files under {@code directory} (a
+     * {@link FileLog}), so that the node survives its process: restarted on the same directory it rejoins with its
+     * identity, term, vote and log. The directory is created if missing (its parent must exist); it must not be in
+     * use by another node. A node given an empty directory does not vote until its peers have told it their terms
+     * and it has caught up, since it cannot tell a new cluster from a disk it lost (see the README). The node closes
+     * the files when it closes. Not together with {@link #log}.
+     */
+    public NodeBuilder dataDirectory(Path directory) {
+        this.dataDirectory = Objects.requireNonNull(directory, "dataDirectory");
+        return this;
+    }
+
+    /**
+     * When the data directory's writes reach the disk: {@link FsyncPolicy#ALWAYS} (default: before any message or
+     * acknowledgement that depends on them), {@link FsyncPolicy#BATCH} or {@link FsyncPolicy#NEVER}.
+     */
+    public NodeBuilder fsync(FsyncPolicy policy) {
+        this.fsyncPolicy = Objects.requireNonNull(policy, "fsync");
+        return this;
+    }
+
+    /** The size of log entries past which the node snapshots its state and drops the entries the snapshot covers. */
+    public NodeBuilder snapshotThreshold(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("snapshot threshold must be positive, was " + bytes);
+        }
+        this.snapshotThresholdBytes = bytes;
+        return this;
+    }
+
     /** Who leads: {@link Election#raft()} (default) or {@link Election#priority()}. */
     public NodeBuilder election(Election nodeElection) {
         this.election = Objects.requireNonNull(nodeElection, "election");
@@ -124,11 +162,26 @@ public final class NodeBuilder {
         requireState(id != null, "id is required");
         requireState(transport != null, "transport is required");
         requireState(!peers.contains(id), "peers must not contain the node's own id " + id);
+        requireState(log == null || dataDirectory == null, "give either a log or a data directory, not both");
         built = true;
         long seed = randomSeed != null ? randomSeed : ThreadLocalRandom.current().nextLong();
-        NodeSettings settings = new NodeSettings(id, peers, transport, log != null ? log : new InMemoryLog(),
-                election, consistency, timing, limits, clock, seed, RaftCore.Options.DEFAULT);
-        return new DefaultNode(settings);
+        Log nodeLog = log;
+        if (dataDirectory != null) {
+            nodeLog = FileLog.open(dataDirectory, id, FileLog.Options.defaults().withFsyncPolicy(fsyncPolicy));
+        } else if (nodeLog == null) {
+            nodeLog = new InMemoryLog();
+        }
+        NodeSettings settings = new NodeSettings(id, peers, transport, nodeLog, election, consistency, timing, limits,
+                clock, seed, RaftCore.Options.DEFAULT.withSnapshotThreshold(snapshotThresholdBytes),
+                dataDirectory != null);
+        try {
+            return new DefaultNode(settings);
+        } catch (RuntimeException e) {
+            if (dataDirectory != null) {
+                nodeLog.close(); // e.g. a snapshot that cannot be restored: release the directory for the next try
+            }
+            throw e;
+        }
     }
 
     private static void requireState(boolean condition, String message) {

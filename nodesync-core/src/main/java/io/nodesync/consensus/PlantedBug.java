@@ -24,5 +24,10 @@ public enum PlantedBug {
     /** On a leader change the forwarder forgets eventual writes it had already sent to the old leader. */
     FORWARDER_DROPS_ON_LEADER_CHANGE,
     /** Last-writer-wins ties go to the applying node's own writes, so nodes disagree on equal timestamps. */
-    LWW_TIE_PREFERS_SELF
+    LWW_TIE_PREFERS_SELF,
+    /**
+     * A node whose disk was lost votes at once, with an empty log and no memory of the votes it cast, instead of
+     * first learning its peers' terms and catching up.
+     */
+    VOTE_AT_ONCE_AFTER_DISK_LOSS
 }

@@ -14,6 +14,9 @@ import io.nodesync.protocol.Message.Heartbeat;
 import io.nodesync.protocol.Message.HeartbeatResponse;
 import io.nodesync.protocol.Message.InstallSnapshot;
 import io.nodesync.protocol.Message.InstallSnapshotResponse;
+import io.nodesync.protocol.Message.RejoinQuery;
+import io.nodesync.protocol.Message.RejoinQueryResponse;
+import io.nodesync.protocol.Message.RejoinRequest;
 import io.nodesync.protocol.Message.RequestVote;
 import io.nodesync.protocol.Message.RequestVoteResponse;
 import io.nodesync.protocol.Message.TimeoutNow;
@@ -46,6 +49,18 @@ import java.util.random.RandomGenerator;
  * Only entries of the leader's own term are committed by counting replicas (figure 8); a new leader appends a no-op
  * to commit its term at once. Linearizable reads use ReadIndex (thesis section 6.4): the read index is the commit
  * index when the read arrives, confirmed by a heartbeat round that a majority acknowledges.
+ *
+ * <p><b>A node that lost its state</b> (its log says {@link Log#REJOIN_TERM_UNKNOWN}: a wiped or new data directory)
+ * may have voted in terms it no longer remembers and may have been counted in majorities for entries it no longer
+ * holds. Voting again at once could elect two leaders in one term or a leader missing committed entries. So it votes
+ * and campaigns for nobody until two things hold. First, every peer has told it its current term
+ * ({@link RejoinQuery}); a candidate it ever voted for has a term at least that of the vote, so the highest answer M
+ * bounds every term it may have voted in, and it takes term M with a vote for itself. Second, it has caught up with a
+ * leader of a term above M: its commit index reaches an entry of that term, so its log holds everything committed
+ * before, including what its lost acknowledgements helped commit. It asks the leader to start such a term
+ * ({@link RejoinRequest}) when none comes by itself. Shortcut: when every peer's log is empty or itself lost, nothing
+ * committed survives to be protected, and only the vote bound applies. A node whose peers do not all answer waits
+ * (safety first); if a majority lost its state, the cluster cannot recover on its own.
  *
  * <p>Not thread-safe: one node loop owns it.
  */
@@ -135,6 +150,10 @@ public final class RaftCore {
 
     private long term;
     private NodeId votedFor;
+    /** {@link Log#rejoinTerm()}, mirrored: whether this node may vote and campaign (see the class doc). */
+    private long rejoinTerm;
+    private final Map<NodeId, RejoinQueryResponse> rejoinAnswers = new LinkedHashMap<>();
+    private int rejoinElapsed;
     private Role role = Role.FOLLOWER;
     private NodeId leader;
     private long commitIndex;
@@ -229,6 +248,11 @@ public final class RaftCore {
         this.votedFor = saved.votedFor();
         Snapshot snapshot = log.snapshot();
         this.commitIndex = snapshot == null ? 0 : snapshot.index(); // a snapshot covers only committed entries
+        this.rejoinTerm = options.has(PlantedBug.VOTE_AT_ONCE_AFTER_DISK_LOSS) ? Log.NOT_REJOINING
+                : log.rejoinTerm();
+        if (rejoinTerm == Log.REJOIN_TERM_UNKNOWN && peers.isEmpty()) {
+            setRejoinTerm(Log.NOT_REJOINING); // alone, there is nobody to disagree with
+        }
         resetElectionTimer();
     }
 
@@ -273,6 +297,11 @@ public final class RaftCore {
         return role == Role.LEADER && transferTarget == null;
     }
 
+    /** Whether this node lost its state and has not yet caught up enough to vote (see the class doc). */
+    public boolean rejoining() {
+        return rejoinTerm != Log.NOT_REJOINING;
+    }
+
     /** The peer a leadership transfer is under way to, or {@code null}. */
     public NodeId transferTarget() {
         return transferTarget;
@@ -291,8 +320,32 @@ public final class RaftCore {
         electionElapsed++;
         if (role == Role.LEADER) {
             tickLeader();
+        } else if (rejoining()) {
+            tickRejoining();
         } else if (electionElapsed >= randomizedElectionTimeout) {
             campaign(false);
+        }
+    }
+
+    private void tickRejoining() {
+        if (electionElapsed >= randomizedElectionTimeout) {
+            resetElectionTimer(); // never campaigns; just keeps the timer from running away
+        }
+        rejoinElapsed++;
+        if (rejoinTerm == Log.REJOIN_TERM_UNKNOWN) {
+            if (rejoinElapsed >= heartbeatTicks) {
+                rejoinElapsed = 0;
+                for (NodeId peer : peers) {
+                    if (!rejoinAnswers.containsKey(peer)) {
+                        callbacks.send(peer, new RejoinQuery());
+                    }
+                }
+            }
+        } else if (rejoinElapsed >= electionTimeoutTicks) {
+            rejoinElapsed = 0; // once per election timeout: each request costs the cluster an election
+            if (leader != null && term <= rejoinTerm) {
+                callbacks.send(leader, new RejoinRequest(term));
+            }
         }
     }
 
@@ -331,11 +384,19 @@ public final class RaftCore {
         if (!peers.contains(from)) {
             return;
         }
+        if (message instanceof RejoinQuery) {
+            callbacks.send(from, new RejoinQueryResponse(term, log.lastIndex(), rejoining()));
+            return;
+        }
+        if (message instanceof RejoinQueryResponse answer) {
+            handleRejoinAnswer(from, answer);
+            return;
+        }
         if (!(message instanceof RequestVote || message instanceof RequestVoteResponse
                 || message instanceof AppendEntries || message instanceof AppendEntriesResponse
                 || message instanceof Heartbeat || message instanceof HeartbeatResponse
                 || message instanceof TimeoutNow || message instanceof InstallSnapshot
-                || message instanceof InstallSnapshotResponse)) {
+                || message instanceof InstallSnapshotResponse || message instanceof RejoinRequest)) {
             return;
         }
         if (!passTermRules(from, message)) {
@@ -359,6 +420,8 @@ public final class RaftCore {
             handleInstallSnapshot(from, m);
         } else if (message instanceof InstallSnapshotResponse m) {
             handleInstallSnapshotResponse(from, m);
+        } else if (message instanceof RejoinRequest) {
+            handleRejoinRequest();
         }
     }
 
@@ -586,6 +649,10 @@ public final class RaftCore {
     }
 
     private void handleRequestVote(NodeId from, RequestVote request) {
+        if (rejoining()) {
+            callbacks.send(from, new RequestVoteResponse(term, false, request.preVote()));
+            return;
+        }
         if (request.preVote()) {
             boolean grant = request.term() > term && candidateUpToDate(request.lastLogIndex(), request.lastLogTerm())
                     && !(inLease() && !request.transfer());
@@ -624,7 +691,7 @@ public final class RaftCore {
     }
 
     private void handleTimeoutNow(NodeId from, TimeoutNow request) {
-        if (role == Role.FOLLOWER && from.equals(leader)) {
+        if (role == Role.FOLLOWER && from.equals(leader) && !rejoining()) {
             becomeCandidate(true);
         }
     }
@@ -707,6 +774,7 @@ public final class RaftCore {
         if (append.leaderCommit() > commitIndex) {
             commitIndex = Math.min(append.leaderCommit(), lastNew);
         }
+        maybeFinishRejoin();
         callbacks.send(from, new AppendEntriesResponse(term, true, lastNew, 0));
     }
 
@@ -864,6 +932,7 @@ public final class RaftCore {
         Snapshot installed = log.installStagedSnapshot(index, snapshotTerm);
         commitIndex = index;
         callbacks.snapshotInstalled(installed);
+        maybeFinishRejoin();
         callbacks.send(from, new InstallSnapshotResponse(term, index, snapshotTerm, held, true));
     }
 
@@ -894,6 +963,57 @@ public final class RaftCore {
         sendAppends(from);
     }
 
+    // ------------------------------------------------------------------------------------------------ rejoining
+
+    private void handleRejoinAnswer(NodeId from, RejoinQueryResponse answer) {
+        if (rejoinTerm != Log.REJOIN_TERM_UNKNOWN) {
+            return;
+        }
+        rejoinAnswers.put(from, answer);
+        if (rejoinAnswers.size() < peers.size()) {
+            return;
+        }
+        long highest = term;
+        boolean nothingCommittedSurvives = true;
+        for (RejoinQueryResponse each : rejoinAnswers.values()) {
+            highest = Math.max(highest, each.currentTerm());
+            if (!each.rejoining() && each.lastIndex() > 0) {
+                nothingCommittedSurvives = false;
+            }
+        }
+        rejoinAnswers.clear();
+        if (highest > term) {
+            becomeFollower(highest, null, false);
+        }
+        if (votedFor == null && term > 0) {
+            votedFor = self; // a vote this node may have cast in this term before it lost its state stays cast
+        }
+        saveTermAndVote();
+        setRejoinTerm(nothingCommittedSurvives ? Log.NOT_REJOINING : term);
+        maybeFinishRejoin();
+    }
+
+    /** A rejoining follower needs a leader of a later term: lead again in a new term (leadership transfer rules). */
+    private void handleRejoinRequest() {
+        if (role == Role.LEADER) {
+            becomeFollower(term, null);
+            becomeCandidate(true);
+        }
+    }
+
+    /** Ends rejoining once this node's committed log reaches an entry of a leader's term above the rejoin term. */
+    private void maybeFinishRejoin() {
+        if (rejoining() && rejoinTerm != Log.REJOIN_TERM_UNKNOWN && term > rejoinTerm && leader != null
+                && commitIndex > 0 && log.term(commitIndex) == term) {
+            setRejoinTerm(Log.NOT_REJOINING);
+        }
+    }
+
+    private void setRejoinTerm(long value) {
+        rejoinTerm = value;
+        log.saveRejoinTerm(value);
+    }
+
     // ------------------------------------------------------------------------------------------------ heartbeats
 
     private void broadcastHeartbeat() {
@@ -917,6 +1037,7 @@ public final class RaftCore {
         if (safeCommit > commitIndex) {
             commitIndex = safeCommit;
         }
+        maybeFinishRejoin();
         callbacks.send(from, new HeartbeatResponse(term, heartbeat.round()));
     }
 

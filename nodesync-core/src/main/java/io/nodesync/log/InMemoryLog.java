@@ -33,6 +33,8 @@ public final class InMemoryLog implements Log {
     // What a crash would leave: the synced state.
     private ArrayList<Entry> syncedEntries = new ArrayList<>();
     private TermAndVote syncedTermAndVote = termAndVote;
+    private long rejoinTerm = NOT_REJOINING;
+    private long syncedRejoinTerm = NOT_REJOINING;
     private MemorySnapshot syncedSnapshot;
     private final LinkedHashMap<PendingKey, ClientCommand> syncedPending = new LinkedHashMap<>();
     /** Pending-write changes since the last sync (a value of {@code null} settles), so a sync costs what changed. */
@@ -181,6 +183,25 @@ public final class InMemoryLog implements Log {
         dirty = true;
     }
 
+    @Override
+    public long rejoinTerm() {
+        return rejoinTerm;
+    }
+
+    @Override
+    public void saveRejoinTerm(long term) {
+        rejoinTerm = term;
+        dirty = true;
+    }
+
+    /** A log of a node whose disk was lost: empty, and marked so that the node catches up before it votes again. */
+    public static InMemoryLog afterDiskLoss() {
+        InMemoryLog log = new InMemoryLog();
+        log.saveRejoinTerm(REJOIN_TERM_UNKNOWN);
+        log.sync();
+        return log;
+    }
+
     // ------------------------------------------------------------------------------------------ snapshots
 
     @Override
@@ -308,6 +329,7 @@ public final class InMemoryLog implements Log {
         }
         syncedSnapshot = snapshot;
         syncedTermAndVote = termAndVote;
+        syncedRejoinTerm = rejoinTerm;
         pendingChanges.forEach((key, command) -> {
             if (command == null) {
                 syncedPending.remove(key);
@@ -325,6 +347,7 @@ public final class InMemoryLog implements Log {
         entries = new ArrayList<>(syncedEntries);
         snapshot = syncedSnapshot;
         termAndVote = syncedTermAndVote;
+        rejoinTerm = syncedRejoinTerm;
         pending.clear();
         pending.putAll(syncedPending);
         pendingChanges.clear();

@@ -74,6 +74,22 @@ public interface Log extends AutoCloseable {
     /** Saves term and vote together, atomically. */
     void saveTermAndVote(long term, NodeId votedFor);
 
+    /** {@link #rejoinTerm()} of a node that votes normally. */
+    long NOT_REJOINING = -1;
+
+    /** {@link #rejoinTerm()} of a node that lost its state and has not yet heard every peer's term. */
+    long REJOIN_TERM_UNKNOWN = Long.MAX_VALUE;
+
+    /**
+     * Whether the node lost its state and must catch up before it votes or campaigns again:
+     * {@link #NOT_REJOINING}, {@link #REJOIN_TERM_UNKNOWN}, or the highest term its peers knew, which a leader must
+     * exceed before the node counts as caught up (see {@code RaftCore}). Durable at sync, like the term.
+     */
+    long rejoinTerm();
+
+    /** Saves {@link #rejoinTerm()}. */
+    void saveRejoinTerm(long rejoinTerm);
+
     // ------------------------------------------------------------------------------------------ snapshots
 
     /** The latest snapshot the log starts after, or {@code null} if it was never compacted. */

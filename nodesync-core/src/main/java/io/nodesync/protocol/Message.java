@@ -98,6 +98,38 @@ public sealed interface Message {
             boolean installed) implements Message {
     }
 
+    /**
+     * A node that lost its state (its data directory was wiped or is new) asks a peer for its current term, before
+     * it may vote again. Outside Raft's term rules.
+     */
+    record RejoinQuery() implements Message {
+        @Override
+        public long term() {
+            return 0;
+        }
+    }
+
+    /**
+     * The answer to {@link RejoinQuery}. Outside Raft's term rules: the responder's term travels as data.
+     *
+     * @param currentTerm the responder's current term
+     * @param lastIndex the responder's last log index
+     * @param rejoining whether the responder itself lost its state and has not yet caught up
+     */
+    record RejoinQueryResponse(long currentTerm, long lastIndex, boolean rejoining) implements Message {
+        @Override
+        public long term() {
+            return 0;
+        }
+    }
+
+    /**
+     * A rejoining node asks the leader to move the cluster to a term above {@code term}, the highest its peers knew
+     * when it lost its state: it votes again only once it has caught up with a leader of such a term.
+     */
+    record RejoinRequest(long term) implements Message {
+    }
+
     /** The leader asks a caught-up follower to campaign at once (leadership transfer). */
     record TimeoutNow(long term) implements Message {
     }

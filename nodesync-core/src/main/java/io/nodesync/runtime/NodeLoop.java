@@ -294,6 +294,13 @@ final class NodeLoop implements ReplicaDriver.Output {
         }
         shutDown = true;
         settings.transport().close();
+        if (settings.ownsLog()) {
+            try {
+                settings.log().close(); // after the loop's last turn: nothing writes to it any more
+            } catch (RuntimeException e) {
+                log.error("Node {} could not close its data directory cleanly", id, e);
+            }
+        }
         NodeClosedException closed = closedException();
         List<CompletableFuture<Object>> orphans = new ArrayList<>();
         inFlight.values().forEach(submit -> orphans.add(submit.future()));

@@ -25,10 +25,11 @@ import java.util.Objects;
  * @param clock the source of time
  * @param randomSeed seed of the node's random source
  * @param raftOptions tuning of the Raft core
+ * @param ownsLog whether the node opened its log itself (from a data directory) and so closes it when it closes
  */
 public record NodeSettings(NodeId id, List<NodeId> peers, Transport transport, Log log, Election election,
         ConsistencyPolicy consistency, Timing timing, Limits limits, Clock clock, long randomSeed,
-        RaftCore.Options raftOptions) {
+        RaftCore.Options raftOptions, boolean ownsLog) {
 
     /** Checks for nulls and copies the peers. */
     public NodeSettings {

@@ -134,8 +134,10 @@ public final class Simulation {
     /** One node of the simulated cluster, across its crashes and restarts. */
     private final class SimNode implements ReplicaDriver.Output {
         final NodeId id;
-        final InMemoryLog log = new InMemoryLog();
+        InMemoryLog log = new InMemoryLog();
         final long clockSkewMillis;
+        /** Writes acknowledged by incarnations before this one went with a lost disk (0: the disk was never lost). */
+        int diskLostBefore;
         ReplicaDriver driver;
         Replica replica;
         int incarnation;
@@ -152,6 +154,13 @@ public final class Simulation {
             this.id = id;
             this.clockSkewMillis = clockSkewMillis;
             log.onCompaction(entries -> checkCompacted(this, entries));
+        }
+
+        /** The node's disk is gone: it restarts with nothing, and must catch up before it votes again. */
+        void loseDisk() {
+            log = InMemoryLog.afterDiskLoss();
+            log.onCompaction(entries -> checkCompacted(this, entries));
+            diskLostBefore = incarnation + 1;
         }
 
         void start() {
@@ -426,6 +435,9 @@ public final class Simulation {
                 violation("node " + node.id + " is still down after the settle period");
                 continue;
             }
+            if (node.replica.raft().rejoining()) {
+                violation("node " + node.id + " still has not caught up after losing its disk");
+            }
             if (node.replica.status().pendingEventualWrites() != 0) {
                 violation("node " + node.id + " still has " + node.replica.status().pendingEventualWrites()
                         + " eventual writes pending after the settle period");
@@ -473,6 +485,9 @@ public final class Simulation {
         long lost = 0;
         for (AcknowledgedWrite write : acknowledgedWrites) {
             ClientCommand logged = commandOfWrite.get(write.key() + "=" + write.value());
+            if (logged == null && write.incarnation() < nodes.get(write.node()).diskLostBefore) {
+                continue; // accepted by a node whose disk was lost before the write reached the leader: allowed
+            }
             Versioned last = anyUp.replica.stateMachine().version(write.key());
             String finalValue = last == null ? null : last.value(); // a collected tombstone reads as absent
             boolean isFinal = Objects.equals(finalValue, write.value());
@@ -720,6 +735,8 @@ public final class Simulation {
         });
     }
 
+    private boolean diskLossFired;
+
     private void crash(long end) {
         if (faultRandom.nextBoolean()) {
             crashLeadersMidBroadcast(end);
@@ -735,7 +752,14 @@ public final class Simulation {
         if (!victim.up) {
             return;
         }
-        crash(victim, "crash " + victim.id);
+        // Now and then (once per run at most, so that a majority always keeps its disks) the disk goes too.
+        boolean diskLost = !diskLossFired && faultRandom.nextInt(3) == 0;
+        crash(victim, "crash " + victim.id + (diskLost ? ", losing its disk" : ""));
+        if (diskLost) {
+            diskLossFired = true;
+            faultsFired.add("disk-loss");
+            victim.loseDisk();
+        }
         schedule(until(end), () -> restart(victim));
     }
 

@@ -64,6 +64,9 @@ public final class WireCodec {
     private static final byte READ_INDEX_RESPONSE = 11;
     private static final byte INSTALL_SNAPSHOT = 12;
     private static final byte INSTALL_SNAPSHOT_RESPONSE = 13;
+    private static final byte REJOIN_QUERY = 14;
+    private static final byte REJOIN_QUERY_RESPONSE = 15;
+    private static final byte REJOIN_REQUEST = 16;
 
     private static final byte NOOP = 1;
     private static final byte PURGE_TOMBSTONES = 2;
@@ -282,6 +285,16 @@ public final class WireCodec {
             out.writeLong(m.snapshotTerm());
             out.writeLong(m.nextOffset());
             out.writeBoolean(m.installed());
+        } else if (message instanceof Message.RejoinQuery) {
+            out.writeByte(REJOIN_QUERY);
+        } else if (message instanceof Message.RejoinQueryResponse m) {
+            out.writeByte(REJOIN_QUERY_RESPONSE);
+            out.writeLong(m.currentTerm());
+            out.writeLong(m.lastIndex());
+            out.writeBoolean(m.rejoining());
+        } else if (message instanceof Message.RejoinRequest m) {
+            out.writeByte(REJOIN_REQUEST);
+            out.writeLong(m.term());
         } else {
             // Message is sealed, so only a new record type without a wire form gets here.
             throw new IllegalArgumentException("no wire form for " + message.getClass().getName());
@@ -391,6 +404,9 @@ public final class WireCodec {
             case READ_INDEX_RESPONSE -> "ReadIndexResponse";
             case INSTALL_SNAPSHOT -> "InstallSnapshot";
             case INSTALL_SNAPSHOT_RESPONSE -> "InstallSnapshotResponse";
+            case REJOIN_QUERY -> "RejoinQuery";
+            case REJOIN_QUERY_RESPONSE -> "RejoinQueryResponse";
+            case REJOIN_REQUEST -> "RejoinRequest";
             default -> "message of type " + (type & 0xFF);
         };
     }
@@ -449,6 +465,13 @@ public final class WireCodec {
             case INSTALL_SNAPSHOT_RESPONSE:
                 return new Message.InstallSnapshotResponse(in.readLong("term"), in.readLong("snapshotIndex"),
                         in.readLong("snapshotTerm"), in.readLong("nextOffset"), in.readBoolean("installed"));
+            case REJOIN_QUERY:
+                return new Message.RejoinQuery();
+            case REJOIN_QUERY_RESPONSE:
+                return new Message.RejoinQueryResponse(in.readLong("currentTerm"), in.readLong("lastIndex"),
+                        in.readBoolean("rejoining"));
+            case REJOIN_REQUEST:
+                return new Message.RejoinRequest(in.readLong("term"));
             default:
                 throw new WireFormatException("unknown message type " + (type & 0xFF));
         }

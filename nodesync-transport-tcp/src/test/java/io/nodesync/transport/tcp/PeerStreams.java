@@ -120,7 +120,7 @@ final class PeerStreams {
         if (random.nextInt(10) < 6) {
             return SAMPLES.get(random.nextInt(SAMPLES.size()));
         }
-        switch (random.nextInt(8)) {
+        switch (random.nextInt(10)) {
             case 0:
                 return new Message.RequestVote(anyLong(random), anyLong(random), anyLong(random), random.nextBoolean(),
                         random.nextBoolean());
@@ -151,6 +151,10 @@ final class PeerStreams {
             case 6:
                 return new Message.InstallSnapshotResponse(anyLong(random), anyLong(random), anyLong(random),
                         anyLong(random), random.nextBoolean());
+            case 7:
+                return new Message.RejoinQueryResponse(anyLong(random), anyLong(random), random.nextBoolean());
+            case 8:
+                return new Message.RejoinRequest(anyLong(random));
             default:
                 return new Message.Heartbeat(anyLong(random), anyLong(random), anyLong(random));
         }

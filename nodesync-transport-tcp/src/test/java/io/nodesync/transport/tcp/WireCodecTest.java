@@ -313,7 +313,7 @@ class WireCodecTest {
 
         @Test
         void unknownMessageTypesAreRefused() {
-            for (int type : new int[] {0, 14, 99, 255}) {
+            for (int type : new int[] {0, 17, 99, 255}) {
                 assertThatThrownBy(() -> codec.decodeFrame(frame(type, new byte[8])))
                         .isInstanceOf(WireFormatException.class)
                         .hasMessageContaining("unknown message type " + type);
