@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
 final class NodeLoop implements ReplicaDriver.Output {
 
     private static final int MAX_EVENTS_PER_TURN = 4096;
+    /**
+     * Put in the inbox to wake the loop when it closes. An interrupt would do it too, but an interrupt that lands
+     * while the loop writes its log closes the log's file channels (Java's interruptible channels).
+     */
+    private static final Object WAKE_UP = new Object();
 
     /** A peer message waiting in the inbox. */
     private record Inbound(NodeId from, Message message) {
@@ -256,9 +261,13 @@ final class NodeLoop implements ReplicaDriver.Output {
     void close() {
         running = false;
         if (thread.isAlive() && Thread.currentThread() != thread) {
-            thread.interrupt();
+            inbox.offer(WAKE_UP); // if the inbox is full the loop is not waiting: it sees running == false at once
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(10));
+                if (thread.isAlive()) {
+                    thread.interrupt(); // stuck in something slower than a turn: the last resort
+                    thread.join(TimeUnit.SECONDS.toMillis(10));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -295,10 +304,16 @@ final class NodeLoop implements ReplicaDriver.Output {
         shutDown = true;
         settings.transport().close();
         if (settings.ownsLog()) {
+            // A pending interrupt would make the final writes close the log's channels instead of forcing them.
+            boolean interrupted = Thread.interrupted();
             try {
                 settings.log().close(); // after the loop's last turn: nothing writes to it any more
             } catch (RuntimeException e) {
                 log.error("Node {} could not close its data directory cleanly", id, e);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         NodeClosedException closed = closedException();

@@ -5,13 +5,19 @@ import io.nodesync.Election;
 import io.nodesync.Node;
 import io.nodesync.NodeId;
 import io.nodesync.NodeListener;
+import io.nodesync.NodeStatus;
 import io.nodesync.Timing;
-import io.nodesync.log.InMemoryLog;
+import io.nodesync.consensus.RaftCore;
+import io.nodesync.log.FsyncPolicy;
+import io.nodesync.log.LogCorruptedException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -24,7 +30,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code ./nodesync node PORT PEER... [options]}: one cluster node as its own process, serving peers and clients
- * (line dialect and RESP2) on one port, until Ctrl-C or SIGTERM closes it cleanly.
+ * (line dialect and RESP2) on one port, until Ctrl-C or SIGTERM closes it cleanly. Its data lives in memory, or with
+ * {@code --data-dir} in files that a node restarted on the same directory (also after {@code kill -9}) recovers.
  */
 final class NodeProcess {
 
@@ -42,7 +49,20 @@ final class NodeProcess {
               --tick-ms N        the length of one tick (default 10)
               --heartbeat-ticks N, --election-ticks N, --failure-ticks N, --request-timeout-ms N
                                  timings in ticks (defaults 5, 30, 30) and the strong request timeout (5000)
+              --data-dir DIR     keep the log, term, vote, snapshots and accepted eventual writes in DIR (created
+                                 if missing; its parent must exist), so that a restarted node comes back with its
+                                 data; without it the node keeps everything in memory and comes back empty
+              --fsync POLICY     with --data-dir, when writes are forced to the disk: always (default: before
+                                 anything that depends on them is acknowledged or sent), batch (within 10 ms) or
+                                 never (left to the operating system); a kill -9 loses nothing under any of them,
+                                 a power cut can lose acknowledged writes under batch and never
+              --snapshot-threshold BYTES
+                                 snapshot the map and drop the log it covers once the log holds this many bytes
+                                 of entries (default 67108864, 64 MiB)
               --help             this text
+
+            A node on a new, empty --data-dir cannot tell a new cluster from a lost disk, so it votes only once
+            every peer has answered it (and has caught up, if they hold data): start every node of a new cluster.
 
             Example, three nodes on one machine (the highest port, 5002, becomes the leader):
               ./nodesync node 5000 127.0.0.1:5001 127.0.0.1:5002
@@ -51,9 +71,23 @@ final class NodeProcess {
             Then talk to any of them: printf 'SET foo bar\\nGET foo\\n' | nc 127.0.0.1 5000, or redis-cli -p 5000.
             """;
 
-    /** What the command line asked for. */
+    /**
+     * What the command line asked for.
+     *
+     * @param dataDirectory where the node keeps its data, absolute; {@code null} to keep it in memory
+     * @param fsync when the data directory's writes are forced to the disk (unused without one)
+     * @param snapshotThresholdBytes the log size past which the node snapshots and compacts
+     */
     record Options(NodeId id, int port, InetAddress bind, Map<NodeId, InetSocketAddress> peers, Election election,
-            String electionName, ConsistencyPolicy consistency, Timing timing) {
+            String electionName, ConsistencyPolicy consistency, Timing timing, Path dataDirectory, FsyncPolicy fsync,
+            long snapshotThresholdBytes) {
+
+        /** A node that keeps its data in memory, snapshotting at the default threshold. */
+        Options(NodeId id, int port, InetAddress bind, Map<NodeId, InetSocketAddress> peers, Election election,
+                String electionName, ConsistencyPolicy consistency, Timing timing) {
+            this(id, port, bind, peers, election, electionName, consistency, timing, null, FsyncPolicy.ALWAYS,
+                    RaftCore.Options.DEFAULT_SNAPSHOT_THRESHOLD_BYTES);
+        }
     }
 
     private NodeProcess() {
@@ -76,10 +110,12 @@ final class NodeProcess {
         Console console = new Console(out);
         ServedNode served;
         try {
-            // In memory until durable logs arrive (--data-dir): a restarted process comes back empty.
-            served = ServedNode.start(options, new InMemoryLog(), console);
-        } catch (IOException e) {
-            err.println("nodesync node: " + e.getMessage());
+            served = ServedNode.start(options, console);
+        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException
+                | LogCorruptedException e) {
+            // A port in use or a data directory that cannot be used (missing parent, locked, another node's,
+            // damaged): the message names the cause, and a stack trace would only bury it.
+            err.println("nodesync node: " + String.valueOf(e.getMessage()).replaceAll("[\\r\\n]+", " "));
             return 1;
         }
         Node node = served.node();
@@ -94,6 +130,7 @@ final class NodeProcess {
                 + options.electionName() + " election, " + options.consistency().name().toLowerCase(Locale.ROOT)
                 + " consistency)");
         console.say("[NodeSync  ] Peers: " + describePeers(options.peers()));
+        console.say("[NodeSync  ] " + describeData(options, served.recovered()));
         closed.await(); // the shutdown hook ends the process
         return 0;
     }
@@ -138,6 +175,19 @@ final class NodeProcess {
         return described.toString();
     }
 
+    /** Where the data lives and, for a data directory, what the node found there when it started. */
+    static String describeData(Options options, NodeStatus recovered) {
+        if (options.dataDirectory() == null) {
+            return "Data in memory only (no --data-dir): a restarted node comes back empty";
+        }
+        String where = "Data in " + options.dataDirectory() + " (fsync "
+                + options.fsync().name().toLowerCase(Locale.ROOT) + "): ";
+        if (recovered.term() == 0 && recovered.lastLogIndex() == 0) {
+            return where + "empty, so this node votes only once every peer has answered it";
+        }
+        return where + "recovered term " + recovered.term() + " and the log up to index " + recovered.lastLogIndex();
+    }
+
     /** Parses the command line; {@code null} when help was asked for. */
     static Options parse(String[] args) {
         List<String> positional = new ArrayList<>();
@@ -147,6 +197,9 @@ final class NodeProcess {
         String consistency = "strong";
         Timing timing = Timing.DEFAULT;
         Integer requestTimeoutMillis = null;
+        String dataDir = null;
+        String fsync = null;
+        long snapshotThreshold = RaftCore.Options.DEFAULT_SNAPSHOT_THRESHOLD_BYTES;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -170,6 +223,9 @@ final class NodeProcess {
                 case "--election-ticks" -> timing = timing.withElectionTimeoutTicks(positive(arg, value));
                 case "--failure-ticks" -> timing = timing.withFailureTimeoutTicks(positive(arg, value));
                 case "--request-timeout-ms" -> requestTimeoutMillis = positive(arg, value);
+                case "--data-dir" -> dataDir = value;
+                case "--fsync" -> fsync = value.toLowerCase(Locale.ROOT);
+                case "--snapshot-threshold" -> snapshotThreshold = positiveBytes(arg, value);
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
         }
@@ -219,7 +275,44 @@ final class NodeProcess {
             default -> throw new IllegalArgumentException("unknown consistency '" + consistency
                     + "' (strong or eventual)");
         };
-        return new Options(self, port, bindAddress, peers, chosen, election, policy, timing);
+        Path dataDirectory = dataDir == null ? null : dataDirectory(dataDir);
+        FsyncPolicy fsyncPolicy = switch (fsync == null ? "always" : fsync) {
+            case "always" -> FsyncPolicy.ALWAYS;
+            case "batch" -> FsyncPolicy.BATCH;
+            case "never" -> FsyncPolicy.NEVER;
+            default -> throw new IllegalArgumentException("unknown fsync policy '" + fsync
+                    + "' (always, batch or never)");
+        };
+        if (fsync != null && dataDirectory == null) {
+            // Accepting it would suggest a durability the node does not have.
+            throw new IllegalArgumentException("--fsync needs --data-dir: without it the node keeps its data in memory");
+        }
+        return new Options(self, port, bindAddress, peers, chosen, election, policy, timing, dataDirectory,
+                fsyncPolicy, snapshotThreshold);
+    }
+
+    /** The directory as an absolute path, so that the startup line says exactly where the data lives. */
+    private static Path dataDirectory(String text) {
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("--data-dir needs a directory, not an empty name");
+        }
+        try {
+            return Path.of(text).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("--data-dir '" + text + "' is not a usable path: " + e.getReason());
+        }
+    }
+
+    private static long positiveBytes(String option, String text) {
+        try {
+            long value = Long.parseLong(text);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " needs a positive whole number of bytes, not '" + text + "'");
     }
 
     private static int port(String text) {

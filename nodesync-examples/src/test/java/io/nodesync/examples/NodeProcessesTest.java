@@ -1,18 +1,14 @@
 package io.nodesync.examples;
 
+import static io.nodesync.examples.NodeProcessCluster.call;
+import static io.nodesync.examples.NodeProcessCluster.leaderAmong;
+import static io.nodesync.examples.NodeProcessCluster.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,29 +24,22 @@ import org.junit.jupiter.api.Test;
  */
 class NodeProcessesTest {
 
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-    private final Map<Integer, Process> processes = new LinkedHashMap<>();
-    private final List<Integer> ports = new ArrayList<>();
+    private NodeProcessCluster cluster;
 
     @AfterEach
     void stopEverything() throws InterruptedException {
-        for (Process process : processes.values()) {
-            signal(process, "CONT"); // a stopped JVM dies of SIGKILL as well, but leave nothing frozen behind
-            process.destroyForcibly();
-        }
-        for (Process process : processes.values()) {
-            process.waitFor(30, TimeUnit.SECONDS);
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     @Test
     void aClusterOfThreeProcessesSurvivesAStoppedAndAKilledLeader() throws Exception {
-        ports.addAll(TestSupport.freePorts(3));
-        for (int port : ports) {
-            start(port);
-        }
+        cluster = new NodeProcessCluster(3, port -> List.of());
+        List<Integer> ports = cluster.ports();
+        cluster.startAll();
         int highest = ports.get(2);
         await("the highest port to lead").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50))
                 .until(() -> ports.stream().allMatch(port -> String.valueOf(highest).equals(status(port).get("leader")))
@@ -68,9 +57,8 @@ class NodeProcessesTest {
         }
 
         // SIGSTOP the leader for longer than the election timeout: the others elect a new leader and go on.
-        Process frozen = processes.get(highest);
         long frozenTerm = Long.parseLong(status(highest).get("term"));
-        signal(frozen, "STOP");
+        cluster.signal(highest, "STOP");
         int middle = ports.get(1);
         int lowest = ports.get(0);
         await("a new leader while " + highest + " is stopped").atMost(Duration.ofSeconds(10))
@@ -89,7 +77,7 @@ class NodeProcessesTest {
 
         // SIGCONT: the old leader learns the later term and steps down (the priority election may hand it the
         // office back afterwards, but only in a later term and with every acknowledged write in its log).
-        signal(frozen, "CONT");
+        cluster.signal(highest, "CONT");
         await(highest + " to learn the later term").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                 .until(() -> Long.parseLong(status(highest).get("term")) > frozenTerm);
         for (int port : ports) {
@@ -104,8 +92,7 @@ class NodeProcessesTest {
                 .until(() -> leaderAmong(ports), Optional::isPresent).orElseThrow();
         List<Integer> survivors = ports.stream().filter(port -> port != leader).toList();
         long killedAt = System.nanoTime();
-        processes.get(leader).destroyForcibly();
-        assertThat(processes.get(leader).waitFor(10, TimeUnit.SECONDS)).isTrue();
+        cluster.kill(leader);
         int next = await("a new leader after kill -9 of " + leader).atMost(Duration.ofSeconds(2))
                 .pollInterval(Duration.ofMillis(10))
                 .until(() -> leaderAmong(survivors), Optional::isPresent).orElseThrow();
@@ -123,66 +110,10 @@ class NodeProcessesTest {
 
         // SIGTERM (what Ctrl-C and service managers send): the node closes cleanly and the process ends.
         int stopping = survivors.get(0);
-        signal(processes.get(stopping), "TERM");
-        assertThat(processes.get(stopping).waitFor(30, TimeUnit.SECONDS)).as("%d exits on SIGTERM", stopping).isTrue();
-        assertThat(Files.readString(logOf(stopping))).contains("[NodeSync  ] Node " + stopping + " shutting down");
-    }
-
-    private static Path logOf(int port) {
-        return Path.of("target", "node-process-" + port + ".log");
-    }
-
-    private Optional<Integer> leaderAmong(List<Integer> candidates) {
-        for (int port : candidates) {
-            Map<String, String> status = status(port);
-            if ("leader".equals(status.get("role"))) {
-                return Optional.of(port);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private void start(int port) throws IOException {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-cp", System.getProperty("java.class.path"),
-                "io.nodesync.examples.Main", "node", String.valueOf(port)));
-        for (int peer : ports) {
-            if (peer != port) {
-                command.add("127.0.0.1:" + peer);
-            }
-        }
-        Path log = logOf(port);
-        Files.createDirectories(log.getParent());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.put(port, process);
-    }
-
-    /** The node's STATUS as name/value pairs; empty while it cannot be reached. */
-    private static Map<String, String> status(int port) {
-        try {
-            return LineClient.statusFields(call(port, "STATUS"));
-        } catch (IOException e) {
-            return Map.of(); // not up yet, stopped, or killed
-        }
-    }
-
-    private static String call(int port, String command) throws IOException {
-        return LineClient.callOnce(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), command,
-                CALL_TIMEOUT);
-    }
-
-    private static void signal(Process process, String signal) {
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).start();
-            kill.waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot send SIG" + signal, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        cluster.signal(stopping, "TERM");
+        assertThat(cluster.process(stopping).waitFor(30, TimeUnit.SECONDS)).as("%d exits on SIGTERM", stopping)
+                .isTrue();
+        assertThat(Files.readString(cluster.logOf(stopping))).contains("[NodeSync  ] Node " + stopping
+                + " shutting down");
     }
 }
