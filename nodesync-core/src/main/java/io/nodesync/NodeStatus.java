@@ -18,6 +18,9 @@ import java.util.Optional;
  * @param consistency the cluster-wide consistency policy as this node currently sees it
  * @param peers each peer and whether the failure detector sees it up
  * @param tombstones deleted keys whose delete markers are not yet collected
+ * @param snapshotIndex the index of the last entry its latest snapshot covers (0 when it has none); the log holds
+ *     the entries after it
+ * @param rejoining whether it lost its state (a new or wiped data directory) and does not vote yet
  */
 public record NodeStatus(
         NodeId id,
@@ -30,7 +33,9 @@ public record NodeStatus(
         int pendingEventualWrites,
         ConsistencyPolicy consistency,
         Map<NodeId, PeerState> peers,
-        int tombstones) {
+        int tombstones,
+        long snapshotIndex,
+        boolean rejoining) {
 
     /** Whether a peer answers heartbeats. */
     public enum PeerState {
@@ -66,6 +71,7 @@ public record NodeStatus(
         return "id=" + id + " role=" + role.name().toLowerCase(java.util.Locale.ROOT) + " term=" + term
                 + " leader=" + (leader == null ? "none" : leader) + " commit=" + commitIndex + " applied="
                 + appliedIndex + " pending=" + pendingEventualWrites + " consistency=" + consistency.wireName()
-                + " peers=" + peerList + " tombstones=" + tombstones;
+                + " peers=" + peerList + " tombstones=" + tombstones + " last=" + lastLogIndex + " snapshot="
+                + snapshotIndex + " rejoining=" + rejoining;
     }
 }

@@ -828,7 +828,7 @@ public final class Replica {
         }
         return new NodeStatus(self, raft.role(), raft.term(), raft.leader(), raft.commitIndex(),
                 stateMachine.appliedIndex(), log.lastIndex(), eventual.size(), currentMode(), peers,
-                stateMachine.tombstoneCount());
+                stateMachine.tombstoneCount(), log.firstIndex() - 1, raft.rejoining());
     }
 
     public NodeId self() {

@@ -69,7 +69,7 @@ final class ScriptedNode implements Node, Store {
     @Override
     public NodeStatus status() {
         return new NodeStatus(id(), Role.FOLLOWER, 3, NodeId.of("2"), 10, 9, 11, 0, consistency,
-                Map.of(NodeId.of("2"), NodeStatus.PeerState.UP), 0);
+                Map.of(NodeId.of("2"), NodeStatus.PeerState.UP), 0, 0, false);
     }
 
     @Override
