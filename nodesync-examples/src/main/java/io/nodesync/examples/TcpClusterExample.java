@@ -23,6 +23,23 @@ public final class TcpClusterExample {
     private TcpClusterExample() {
     }
 
+    /**
+     * Binds a transport per id (port 0: the OS picks) into {@code transports}, then tells each where the others
+     * listen. Transports are added as they bind, so the caller closes every one even if a later bind fails.
+     */
+    static void bindMesh(List<NodeId> ids, List<TcpTransport> transports) throws java.io.IOException {
+        for (NodeId id : ids) {
+            transports.add(TcpTransport.builder(id).bind());
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            for (int j = 0; j < ids.size(); j++) {
+                if (i != j) {
+                    transports.get(i).setPeerAddress(ids.get(j), transports.get(j).localAddress());
+                }
+            }
+        }
+    }
+
     /** Starts three nodes over loopback TCP, writes through one, reads through all, and shuts them down. */
     public static void main(String[] args) throws Exception {
         List<NodeId> ids = List.of(NodeId.of(1), NodeId.of(2), NodeId.of(3));
@@ -31,16 +48,7 @@ public final class TcpClusterExample {
         List<Node> nodes = new ArrayList<>();
         CompletableFuture<NodeId> leaderKnown = new CompletableFuture<>();
         try {
-            for (NodeId id : ids) {
-                transports.add(TcpTransport.builder(id).bind());
-            }
-            for (int i = 0; i < ids.size(); i++) {
-                for (int j = 0; j < ids.size(); j++) {
-                    if (i != j) {
-                        transports.get(i).setPeerAddress(ids.get(j), transports.get(j).localAddress());
-                    }
-                }
-            }
+            bindMesh(ids, transports);
             for (int i = 0; i < ids.size(); i++) {
                 NodeId self = ids.get(i);
                 Node node = Node.builder()
