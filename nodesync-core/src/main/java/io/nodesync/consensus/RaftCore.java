@@ -54,12 +54,17 @@ import java.util.random.RandomGenerator;
  * may have voted in terms it no longer remembers and may have been counted in majorities for entries it no longer
  * holds. Voting again at once could elect two leaders in one term or a leader missing committed entries. So it votes
  * and campaigns for nobody until two things hold. First, every peer has told it its current term
- * ({@link RejoinQuery}); a candidate it ever voted for has a term at least that of the vote, so the highest answer M
- * bounds every term it may have voted in, and it takes term M with a vote for itself. Second, it has caught up with a
+ * ({@link RejoinQuery}, answered with the query's nonce); a candidate it ever voted for has a term at least that of
+ * the vote, so the highest answer M bounds every term it may have voted in, and it takes term M with a vote for
+ * itself. Until then it ignores leaders altogether: it cannot tell a deposed one from the current one, and
+ * acknowledging a deposed leader could help it commit over what a later leader committed. Second, it has caught up with a
  * leader of a term above M: its commit index reaches an entry of that term, so its log holds everything committed
- * before, including what its lost acknowledgements helped commit. It asks the leader to start such a term
- * ({@link RejoinRequest}) when none comes by itself. Shortcut: when every peer's log is empty or itself lost, nothing
- * committed survives to be protected, and only the vote bound applies. A node whose peers do not all answer waits
+ * before, including what its lost acknowledgements helped commit; this is recorded only a turn later, once those
+ * entries are durable. It asks the leader to start such a term ({@link RejoinRequest}) when none comes by itself;
+ * the leader does so only if the others it hears make a majority without it. A leader learns that a follower lost
+ * what it acknowledged from its answers (a heartbeat it cannot match) and resends from what it still holds; it never
+ * hands leadership to a rejoining follower. Shortcut: when every peer's log is empty, nothing committed survives to
+ * be protected, and only the vote bound applies. A node whose peers do not all answer waits
  * (safety first); if a majority lost its state, the cluster cannot recover on its own.
  *
  * <p>Not thread-safe: one node loop owns it.
@@ -154,6 +159,13 @@ public final class RaftCore {
     private long rejoinTerm;
     private final Map<NodeId, RejoinQueryResponse> rejoinAnswers = new LinkedHashMap<>();
     private int rejoinElapsed;
+    /** Names this incarnation's rejoin queries, so an answer to an earlier incarnation's is not taken for one. */
+    private final long rejoinNonce;
+    /**
+     * Caught up (see {@link #maybeFinishRejoin}), to be recorded at the end of the next turn: only once the entries
+     * that justify it were synced in this turn may the durable state say so.
+     */
+    private int rejoinFinishTurns;
     private Role role = Role.FOLLOWER;
     private NodeId leader;
     private long commitIndex;
@@ -186,6 +198,8 @@ public final class RaftCore {
         long next;
         boolean replicating;
         boolean probeSent;
+        /** The follower said it lost its state and cannot campaign yet: no leadership transfer to it. */
+        boolean rejoining;
         final ArrayDeque<Long> inflight = new ArrayDeque<>();
         boolean recentActive;
         int silentTicks;
@@ -250,6 +264,7 @@ public final class RaftCore {
         this.commitIndex = snapshot == null ? 0 : snapshot.index(); // a snapshot covers only committed entries
         this.rejoinTerm = options.has(PlantedBug.VOTE_AT_ONCE_AFTER_DISK_LOSS) ? Log.NOT_REJOINING
                 : log.rejoinTerm();
+        this.rejoinNonce = random.nextLong();
         if (rejoinTerm == Log.REJOIN_TERM_UNKNOWN && peers.isEmpty()) {
             setRejoinTerm(Log.NOT_REJOINING); // alone, there is nobody to disagree with
         }
@@ -337,7 +352,7 @@ public final class RaftCore {
                 rejoinElapsed = 0;
                 for (NodeId peer : peers) {
                     if (!rejoinAnswers.containsKey(peer)) {
-                        callbacks.send(peer, new RejoinQuery());
+                        callbacks.send(peer, new RejoinQuery(rejoinNonce));
                     }
                 }
             }
@@ -384,12 +399,19 @@ public final class RaftCore {
         if (!peers.contains(from)) {
             return;
         }
-        if (message instanceof RejoinQuery) {
-            callbacks.send(from, new RejoinQueryResponse(term, log.lastIndex(), rejoining()));
+        if (message instanceof RejoinQuery query) {
+            callbacks.send(from, new RejoinQueryResponse(query.nonce(), term, log.lastIndex(), rejoining()));
             return;
         }
         if (message instanceof RejoinQueryResponse answer) {
             handleRejoinAnswer(from, answer);
+            return;
+        }
+        if (rejoinTerm == Log.REJOIN_TERM_UNKNOWN && (message instanceof AppendEntries
+                || message instanceof Heartbeat || message instanceof InstallSnapshot
+                || message instanceof TimeoutNow)) {
+            // Until it knows its peers' terms, this node cannot tell a deposed leader from the current one, and
+            // acknowledging a deposed one could help it commit over entries a later leader committed.
             return;
         }
         if (!(message instanceof RequestVote || message instanceof RequestVoteResponse
@@ -421,7 +443,7 @@ public final class RaftCore {
         } else if (message instanceof InstallSnapshotResponse m) {
             handleInstallSnapshotResponse(from, m);
         } else if (message instanceof RejoinRequest) {
-            handleRejoinRequest();
+            handleRejoinRequest(from);
         }
     }
 
@@ -523,6 +545,9 @@ public final class RaftCore {
      * reads).
      */
     public void flush() {
+        if (rejoinFinishTurns > 0 && --rejoinFinishTurns == 0) {
+            setRejoinTerm(Log.NOT_REJOINING); // the turn that caught up has synced its entries by now
+        }
         if (role != Role.LEADER) {
             return;
         }
@@ -704,7 +729,7 @@ public final class RaftCore {
         long last = log.lastIndex();
         for (Map.Entry<NodeId, Progress> entry : progress.entrySet()) {
             Progress pr = entry.getValue();
-            if (pr.match == last && pr.silentTicks < electionTimeoutTicks) {
+            if (pr.match == last && pr.silentTicks < electionTimeoutTicks && !pr.rejoining) {
                 eligible.add(entry.getKey());
             }
         }
@@ -805,6 +830,14 @@ public final class RaftCore {
             }
         } else {
             long rejected = response.matchIndex();
+            if (response.hintIndex() > 0 && response.hintIndex() <= pr.match) {
+                // The follower no longer holds what it acknowledged: it lost its disk. Probe from what it has. (A
+                // late, reordered rejection can land here too; lowering the match index is merely conservative.)
+                pr.match = response.hintIndex() - 1;
+                pr.becomeProbe();
+                sendAppends(from);
+                return;
+            }
             if (pr.replicating ? rejected <= pr.match : rejected != pr.next - 1) {
                 return; // a stale rejection, already dealt with
             }
@@ -966,7 +999,7 @@ public final class RaftCore {
     // ------------------------------------------------------------------------------------------------ rejoining
 
     private void handleRejoinAnswer(NodeId from, RejoinQueryResponse answer) {
-        if (rejoinTerm != Log.REJOIN_TERM_UNKNOWN) {
+        if (rejoinTerm != Log.REJOIN_TERM_UNKNOWN || answer.nonce() != rejoinNonce) {
             return;
         }
         rejoinAnswers.put(from, answer);
@@ -977,8 +1010,8 @@ public final class RaftCore {
         boolean nothingCommittedSurvives = true;
         for (RejoinQueryResponse each : rejoinAnswers.values()) {
             highest = Math.max(highest, each.currentTerm());
-            if (!each.rejoining() && each.lastIndex() > 0) {
-                nothingCommittedSurvives = false;
+            if (each.lastIndex() > 0) {
+                nothingCommittedSurvives = false; // a rejoining peer may hold committed entries it caught up on
             }
         }
         rejoinAnswers.clear();
@@ -994,8 +1027,20 @@ public final class RaftCore {
     }
 
     /** A rejoining follower needs a leader of a later term: lead again in a new term (leadership transfer rules). */
-    private void handleRejoinRequest() {
-        if (role == Role.LEADER) {
+    private void handleRejoinRequest(NodeId from) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        progress.get(from).rejoining = true;
+        // The requester will not vote: step into a new term only if the others heard lately make a majority.
+        int live = 1;
+        for (Map.Entry<NodeId, Progress> peer : progress.entrySet()) {
+            if (!peer.getKey().equals(from) && peer.getValue().silentTicks < electionTimeoutTicks
+                    && !peer.getValue().rejoining) {
+                live++;
+            }
+        }
+        if (live >= quorum) {
             becomeFollower(term, null);
             becomeCandidate(true);
         }
@@ -1004,8 +1049,8 @@ public final class RaftCore {
     /** Ends rejoining once this node's committed log reaches an entry of a leader's term above the rejoin term. */
     private void maybeFinishRejoin() {
         if (rejoining() && rejoinTerm != Log.REJOIN_TERM_UNKNOWN && term > rejoinTerm && leader != null
-                && commitIndex > 0 && log.term(commitIndex) == term) {
-            setRejoinTerm(Log.NOT_REJOINING);
+                && commitIndex > 0 && log.term(commitIndex) == term && rejoinFinishTurns == 0) {
+            rejoinFinishTurns = 2; // recorded at the end of the next turn, see flush()
         }
     }
 
@@ -1037,8 +1082,13 @@ public final class RaftCore {
         if (safeCommit > commitIndex) {
             commitIndex = safeCommit;
         }
+        if (log.lastIndex() < heartbeat.commitIndex()) {
+            // The leader believes this node holds entries it does not (it lost its disk): say where to resume.
+            callbacks.send(from, new AppendEntriesResponse(term, false, heartbeat.commitIndex(),
+                    log.lastIndex() + 1));
+        }
         maybeFinishRejoin();
-        callbacks.send(from, new HeartbeatResponse(term, heartbeat.round()));
+        callbacks.send(from, new HeartbeatResponse(term, heartbeat.round(), rejoining()));
     }
 
     private void handleHeartbeatResponse(NodeId from, HeartbeatResponse response) {
@@ -1049,6 +1099,7 @@ public final class RaftCore {
         pr.recentActive = true;
         pr.silentTicks = 0;
         pr.ackedRound = Math.max(pr.ackedRound, response.round());
+        pr.rejoining = response.rejoining();
         checkReads();
         if (pr.sendingSnapshot != 0 && pr.next < log.firstIndex()) {
             // A chunk or its answer may have been lost: if nothing moved since the last heartbeat, send it again.

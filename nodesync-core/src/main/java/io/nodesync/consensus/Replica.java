@@ -242,6 +242,8 @@ public final class Replica {
             throw new java.io.UncheckedIOException("cannot read snapshot " + snapshot.index(), e);
         }
         clock.observe(stateMachine.latestTimestamp());
+        // Collected tombstones may have been the latest writes: stamping below the horizon would be ignored.
+        clock.observe(stateMachine.purgeHorizon());
     }
 
     private final class RaftCallbacks implements RaftCore.Callbacks {

@@ -48,8 +48,15 @@ public sealed interface Message {
     record Heartbeat(long term, long commitIndex, long round) implements Message {
     }
 
-    /** The answer to {@link Heartbeat}, echoing its round. */
-    record HeartbeatResponse(long term, long round) implements Message {
+    /**
+     * The answer to {@link Heartbeat}, echoing its round; {@code rejoining} tells the leader this follower lost its
+     * state and cannot campaign yet, so it is no target for a leadership transfer.
+     */
+    record HeartbeatResponse(long term, long round, boolean rejoining) implements Message {
+        /** The answer of a follower that is not rejoining. */
+        public HeartbeatResponse(long term, long round) {
+            this(term, round, false);
+        }
     }
 
     /**
@@ -102,7 +109,7 @@ public sealed interface Message {
      * A node that lost its state (its data directory was wiped or is new) asks a peer for its current term, before
      * it may vote again. Outside Raft's term rules.
      */
-    record RejoinQuery() implements Message {
+    record RejoinQuery(long nonce) implements Message {
         @Override
         public long term() {
             return 0;
@@ -112,11 +119,13 @@ public sealed interface Message {
     /**
      * The answer to {@link RejoinQuery}. Outside Raft's term rules: the responder's term travels as data.
      *
+     * @param nonce the query's nonce, echoed: an answer meant for an earlier incarnation of the asking node (still
+     *     in flight when it restarted) must not count
      * @param currentTerm the responder's current term
      * @param lastIndex the responder's last log index
      * @param rejoining whether the responder itself lost its state and has not yet caught up
      */
-    record RejoinQueryResponse(long currentTerm, long lastIndex, boolean rejoining) implements Message {
+    record RejoinQueryResponse(long nonce, long currentTerm, long lastIndex, boolean rejoining) implements Message {
         @Override
         public long term() {
             return 0;

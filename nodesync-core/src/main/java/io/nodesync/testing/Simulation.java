@@ -150,9 +150,12 @@ public final class Simulation {
         /** A broadcast began this turn that the node does not live to finish: it crashes once the turn is over. */
         boolean dying;
 
-        SimNode(NodeId id, long clockSkewMillis) {
+        SimNode(NodeId id, long clockSkewMillis, boolean freshDirectory) {
             this.id = id;
             this.clockSkewMillis = clockSkewMillis;
+            if (freshDirectory) {
+                log = InMemoryLog.afterDiskLoss(); // as a FileLog on an empty directory starts
+            }
             log.onCompaction(entries -> checkCompacted(this, entries));
         }
 
@@ -257,8 +260,14 @@ public final class Simulation {
             ids.add(NodeId.of(5000 + i));
         }
         boolean skew = config.faults().chance() > 0 && faultRandom.nextDouble() < 0.5;
+        // One run in four starts as a new cluster on empty data directories does: every node first asks the
+        // others whether it lost a disk.
+        boolean freshDirectories = Math.floorMod(config.seed(), 4) == 3;
+        if (freshDirectories) {
+            faultsFired.add("fresh-directories");
+        }
         for (NodeId id : ids) {
-            nodes.put(id, new SimNode(id, skew ? faultRandom.nextLong(-200, 201) : 0));
+            nodes.put(id, new SimNode(id, skew ? faultRandom.nextLong(-200, 201) : 0, freshDirectories));
         }
     }
 
@@ -735,7 +744,7 @@ public final class Simulation {
         });
     }
 
-    private boolean diskLossFired;
+    private int diskLosses;
 
     private void crash(long end) {
         if (faultRandom.nextBoolean()) {
@@ -752,11 +761,13 @@ public final class Simulation {
         if (!victim.up) {
             return;
         }
-        // Now and then (once per run at most, so that a majority always keeps its disks) the disk goes too.
-        boolean diskLost = !diskLossFired && faultRandom.nextInt(3) == 0;
+        // Now and then the disk goes too: at most twice a run, and never while another node is still down or
+        // catching up after losing its own, so that a majority always keeps its data.
+        boolean diskLost = diskLosses < 2 && faultRandom.nextInt(3) == 0 && nodes.values().stream()
+                .allMatch(node -> node == victim || (node.up && !node.replica.raft().rejoining()));
         crash(victim, "crash " + victim.id + (diskLost ? ", losing its disk" : ""));
         if (diskLost) {
-            diskLossFired = true;
+            diskLosses++;
             faultsFired.add("disk-loss");
             victim.loseDisk();
         }

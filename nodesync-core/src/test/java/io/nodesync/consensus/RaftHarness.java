@@ -343,6 +343,13 @@ final class RaftHarness {
         cores.put(node, newCore(node));
     }
 
+    /** Restarts a crashed node on an empty disk: it lost its log, term and vote, and knows it (rejoining). */
+    void restartAfterDiskLoss(NodeId node) {
+        crashed.remove(node);
+        logs.put(node, InMemoryLog.afterDiskLoss());
+        cores.put(node, newCore(node));
+    }
+
     // ------------------------------------------------------------------------------------------------ scenarios
 
     /**

@@ -67,7 +67,7 @@ class SimulationSeedsTest {
                 fault, count.get(), 100.0 * count.get() / seeds));
         assertThat(failures).isEmpty();
         for (String fault : List.of("partition", "crash", "pause", "loss", "duplication", "reordering",
-                "mode-switch", "compaction", "snapshot-transfer")) {
+                "mode-switch", "compaction", "snapshot-transfer", "fresh-directories")) {
             assertThat(faultCounts.getOrDefault(fault, new AtomicLong()).get())
                     .as("seeds in which %s fired", fault).isGreaterThanOrEqualTo(seeds / 5);
         }

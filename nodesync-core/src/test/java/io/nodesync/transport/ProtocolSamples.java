@@ -59,8 +59,9 @@ public final class ProtocolSamples {
                 new Message.ReadIndexResponse(7, 77L, List.of(3L, -4L), 44),
                 new Message.InstallSnapshot(7, 44, 6, 1L << 20, new byte[] {0, 1, -1, 127, -128}, false),
                 new Message.InstallSnapshotResponse(7, 44, 6, 1L << 20, true),
-                new Message.RejoinQuery(),
-                new Message.RejoinQueryResponse(9, 1234, true),
+                new Message.RejoinQuery(-77L),
+                new Message.RejoinQueryResponse(-77L, 9, 1234, true),
+                new Message.HeartbeatResponse(8, 99L, true),
                 new Message.RejoinRequest(9));
     }
 }

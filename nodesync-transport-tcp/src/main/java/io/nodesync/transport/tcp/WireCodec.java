@@ -246,6 +246,7 @@ public final class WireCodec {
             out.writeByte(HEARTBEAT_RESPONSE);
             out.writeLong(m.term());
             out.writeLong(m.round());
+            out.writeBoolean(m.rejoining());
         } else if (message instanceof Message.TimeoutNow m) {
             out.writeByte(TIMEOUT_NOW);
             out.writeLong(m.term());
@@ -285,10 +286,12 @@ public final class WireCodec {
             out.writeLong(m.snapshotTerm());
             out.writeLong(m.nextOffset());
             out.writeBoolean(m.installed());
-        } else if (message instanceof Message.RejoinQuery) {
+        } else if (message instanceof Message.RejoinQuery m) {
             out.writeByte(REJOIN_QUERY);
+            out.writeLong(m.nonce());
         } else if (message instanceof Message.RejoinQueryResponse m) {
             out.writeByte(REJOIN_QUERY_RESPONSE);
+            out.writeLong(m.nonce());
             out.writeLong(m.currentTerm());
             out.writeLong(m.lastIndex());
             out.writeBoolean(m.rejoining());
@@ -437,7 +440,8 @@ public final class WireCodec {
             case HEARTBEAT:
                 return new Message.Heartbeat(in.readLong("term"), in.readLong("commitIndex"), in.readLong("round"));
             case HEARTBEAT_RESPONSE:
-                return new Message.HeartbeatResponse(in.readLong("term"), in.readLong("round"));
+                return new Message.HeartbeatResponse(in.readLong("term"), in.readLong("round"),
+                        in.readBoolean("rejoining"));
             case TIMEOUT_NOW:
                 return new Message.TimeoutNow(in.readLong("term"));
             case PING:
@@ -466,10 +470,10 @@ public final class WireCodec {
                 return new Message.InstallSnapshotResponse(in.readLong("term"), in.readLong("snapshotIndex"),
                         in.readLong("snapshotTerm"), in.readLong("nextOffset"), in.readBoolean("installed"));
             case REJOIN_QUERY:
-                return new Message.RejoinQuery();
+                return new Message.RejoinQuery(in.readLong("nonce"));
             case REJOIN_QUERY_RESPONSE:
-                return new Message.RejoinQueryResponse(in.readLong("currentTerm"), in.readLong("lastIndex"),
-                        in.readBoolean("rejoining"));
+                return new Message.RejoinQueryResponse(in.readLong("nonce"), in.readLong("currentTerm"),
+                        in.readLong("lastIndex"), in.readBoolean("rejoining"));
             case REJOIN_REQUEST:
                 return new Message.RejoinRequest(in.readLong("term"));
             default:

@@ -152,7 +152,8 @@ final class PeerStreams {
                 return new Message.InstallSnapshotResponse(anyLong(random), anyLong(random), anyLong(random),
                         anyLong(random), random.nextBoolean());
             case 7:
-                return new Message.RejoinQueryResponse(anyLong(random), anyLong(random), random.nextBoolean());
+                return new Message.RejoinQueryResponse(anyLong(random), anyLong(random), anyLong(random),
+                        random.nextBoolean());
             case 8:
                 return new Message.RejoinRequest(anyLong(random));
             default:
