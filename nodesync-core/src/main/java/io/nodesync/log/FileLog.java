@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * refuses every later write and sync (an {@link IllegalStateException} naming the first failure); reopening it
  * recovers what is on disk.
  */
-public final class FileLog implements Log {
+public final class FileLog extends RetainedEntriesLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileLog.class);
 
@@ -418,36 +418,9 @@ public final class FileLog implements Log {
 
     // ------------------------------------------------------------------------------------------ entries
 
-    private long snapshotIndex() {
-        return snapshot == null ? 0 : snapshot.index();
-    }
-
     @Override
-    public long firstIndex() {
-        return snapshotIndex() + 1;
-    }
-
-    @Override
-    public long lastIndex() {
-        return snapshotIndex() + entries.size();
-    }
-
-    @Override
-    public long term(long index) {
-        if (index == 0) {
-            return 0;
-        }
-        if (snapshot != null && index == snapshot.index()) {
-            return snapshot.term();
-        }
-        checkIndex(index);
-        return entries.get(position(index)).term();
-    }
-
-    @Override
-    public Entry entry(long index) {
-        checkIndex(index);
-        return entries.get(position(index));
+    List<Entry> retained() {
+        return entries;
     }
 
     @Override
@@ -1099,17 +1072,6 @@ public final class FileLog implements Log {
                 + e, e);
         failure = failed;
         return failed;
-    }
-
-    private int position(long index) {
-        return (int) (index - snapshotIndex() - 1);
-    }
-
-    private void checkIndex(long index) {
-        if (index < firstIndex() || index > lastIndex()) {
-            throw new IndexOutOfBoundsException("index " + index + " outside [" + firstIndex() + ", " + lastIndex()
-                    + "]");
-        }
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.util.List;
  * drop exactly the unsynced suffix} as a power cut would. Snapshots are taken synchronously (the simulation stays
  * deterministic) and become durable at the next sync, like everything else.
  */
-public final class InMemoryLog implements Log {
+public final class InMemoryLog extends RetainedEntriesLog {
 
     private ArrayList<Entry> entries = new ArrayList<>();
     private TermAndVote termAndVote = new TermAndVote(0, null);
@@ -73,36 +73,9 @@ public final class InMemoryLog implements Log {
         }
     }
 
-    private long snapshotIndex() {
-        return snapshot == null ? 0 : snapshot.index();
-    }
-
     @Override
-    public long firstIndex() {
-        return snapshotIndex() + 1;
-    }
-
-    @Override
-    public long lastIndex() {
-        return snapshotIndex() + entries.size();
-    }
-
-    @Override
-    public long term(long index) {
-        if (index == 0) {
-            return 0;
-        }
-        if (snapshot != null && index == snapshot.index()) {
-            return snapshot.term();
-        }
-        checkIndex(index);
-        return entries.get(position(index)).term();
-    }
-
-    @Override
-    public Entry entry(long index) {
-        checkIndex(index);
-        return entries.get(position(index));
+    List<Entry> retained() {
+        return entries;
     }
 
     @Override
@@ -361,14 +334,4 @@ public final class InMemoryLog implements Log {
         dirty = false;
     }
 
-    private int position(long index) {
-        return (int) (index - snapshotIndex() - 1);
-    }
-
-    private void checkIndex(long index) {
-        if (index < firstIndex() || index > lastIndex()) {
-            throw new IndexOutOfBoundsException("index " + index + " outside [" + firstIndex() + ", " + lastIndex()
-                    + "]");
-        }
-    }
 }
