@@ -169,7 +169,7 @@ public final class NodeBuilder {
         if (dataDirectory != null) {
             nodeLog = FileLog.open(dataDirectory, id, FileLog.Options.defaults().withFsyncPolicy(fsyncPolicy));
         } else if (nodeLog == null) {
-            nodeLog = new InMemoryLog();
+            nodeLog = InMemoryLog.withBackgroundSnapshots(); // a large map's snapshot must not stall the node
         }
         NodeSettings settings = new NodeSettings(id, peers, transport, nodeLog, election, consistency, timing, limits,
                 clock, seed, RaftCore.Options.DEFAULT.withSnapshotThreshold(snapshotThresholdBytes),

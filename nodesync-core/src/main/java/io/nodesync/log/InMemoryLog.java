@@ -19,8 +19,9 @@ import java.util.List;
  * cluster hands a restarted node the same instance), which models a disk; it does not survive the JVM.
  *
  * <p>It also remembers what was {@linkplain #sync() synced}, so a simulated crash can {@linkplain #loseUnsynced()
- * drop exactly the unsynced suffix} as a power cut would. Snapshots are taken synchronously (the simulation stays
- * deterministic) and become durable at the next sync, like everything else.
+ * drop exactly the unsynced suffix} as a power cut would. Snapshots are taken synchronously by default (the
+ * simulation stays deterministic), or on a thread of their own ({@link #withBackgroundSnapshots()}); either way they
+ * become durable at a sync, like everything else.
  */
 public final class InMemoryLog extends RetainedEntriesLog {
 
@@ -44,6 +45,33 @@ public final class InMemoryLog extends RetainedEntriesLog {
     private int unchangedPrefix;
 
     private java.util.function.Consumer<List<Entry>> compactionListener = entries -> { };
+
+    private final boolean backgroundSnapshots;
+    /** Owner's thread only: a background snapshot is being written. */
+    private boolean snapshotRunning;
+    private volatile MemorySnapshot finishedSnapshot;
+    private volatile Throwable snapshotFailure;
+
+    /**
+     * A log that takes snapshots synchronously, on the caller's thread: deterministic, as the simulation and the
+     * in-process cluster for tests need.
+     */
+    public InMemoryLog() {
+        this(false);
+    }
+
+    private InMemoryLog(boolean backgroundSnapshots) {
+        this.backgroundSnapshots = backgroundSnapshots;
+    }
+
+    /**
+     * A log that serialises snapshots on a thread of their own and switches to each at the next {@link #sync()} after
+     * it is complete, so that a node holding a large map does not stall while it is written (the default of a node
+     * built without a log or a data directory).
+     */
+    public static InMemoryLog withBackgroundSnapshots() {
+        return new InMemoryLog(true);
+    }
 
     private long stagedIndex = -1;
     private long stagedTerm;
@@ -184,21 +212,70 @@ public final class InMemoryLog extends RetainedEntriesLog {
 
     @Override
     public boolean takeSnapshot(long index, long term, Snapshot.Writer writer) {
+        adoptBackgroundSnapshot();
         if (index <= snapshotIndex()) {
             return true; // nothing new to cover
         }
         if (index > lastIndex() || term(index) != term) {
             throw new IllegalArgumentException("snapshot at " + index + "/" + term + " does not match the log");
         }
+        if (backgroundSnapshots) {
+            if (snapshotRunning) {
+                return false;
+            }
+            snapshotRunning = true;
+            Thread thread = new Thread(() -> {
+                try {
+                    finishedSnapshot = new MemorySnapshot(index, term, serialise(writer));
+                } catch (RuntimeException | Error e) {
+                    snapshotFailure = e;
+                }
+            }, "nodesync-snapshot");
+            thread.setDaemon(true); // nothing to lose if the JVM ends first: the log is in memory anyway
+            thread.start();
+            return true;
+        }
+        compact(new MemorySnapshot(index, term, serialise(writer)));
+        return true;
+    }
+
+    private static byte[] serialise(Snapshot.Writer writer) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             writer.writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        compactionListener.accept(Collections.unmodifiableList(new ArrayList<>(entries.subList(0, position(index) + 1))));
-        compactTo(new MemorySnapshot(index, term, out.toByteArray()), true);
-        return true;
+        return out.toByteArray();
+    }
+
+    private void compact(MemorySnapshot taken) {
+        compactionListener.accept(Collections.unmodifiableList(new ArrayList<>(
+                entries.subList(0, position(taken.index()) + 1))));
+        compactTo(taken, true);
+    }
+
+    /** Switches to a snapshot written in the background, on the owner's thread (at sync or the next snapshot). */
+    private void adoptBackgroundSnapshot() {
+        if (!snapshotRunning) {
+            return;
+        }
+        Throwable failure = snapshotFailure;
+        if (failure != null) {
+            snapshotFailure = null;
+            snapshotRunning = false;
+            throw new IllegalStateException("writing a snapshot failed: " + failure, failure);
+        }
+        MemorySnapshot done = finishedSnapshot;
+        if (done == null) {
+            return;
+        }
+        finishedSnapshot = null;
+        snapshotRunning = false;
+        // An installed snapshot may have overtaken it meanwhile; then it covers nothing new.
+        if (done.index() > snapshotIndex() && done.index() <= lastIndex() && term(done.index()) == done.term()) {
+            compact(done);
+        }
     }
 
     /**
@@ -289,6 +366,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
 
     @Override
     public void sync() {
+        adoptBackgroundSnapshot();
         if (!dirty) {
             return;
         }
