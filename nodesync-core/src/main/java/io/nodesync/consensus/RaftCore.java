@@ -743,7 +743,11 @@ public final class RaftCore {
 
     // ------------------------------------------------------------------------------------------------ replication
 
-    private void handleAppendEntries(NodeId from, AppendEntries append) {
+    /**
+     * A message only a leader of this term sends arrived from {@code from}: follow it and restart the election
+     * timer. Another leader of this very term would break election safety, so that stops the node loudly.
+     */
+    private void followLeader(NodeId from) {
         if (role == Role.LEADER) {
             throw new IllegalStateException("two leaders in term " + term + ": " + self + " and " + from);
         }
@@ -751,6 +755,10 @@ public final class RaftCore {
             becomeFollower(term, from);
         }
         electionElapsed = 0;
+    }
+
+    private void handleAppendEntries(NodeId from, AppendEntries append) {
+        followLeader(from);
         long prev = append.prevLogIndex();
         long prevTerm = append.prevLogTerm();
         List<Entry> entries = append.entries();
@@ -936,13 +944,7 @@ public final class RaftCore {
     }
 
     private void handleInstallSnapshot(NodeId from, InstallSnapshot chunk) {
-        if (role == Role.LEADER) {
-            throw new IllegalStateException("two leaders in term " + term + ": " + self + " and " + from);
-        }
-        if (role != Role.FOLLOWER || !from.equals(leader)) {
-            becomeFollower(term, from);
-        }
-        electionElapsed = 0;
+        followLeader(from);
         long index = chunk.snapshotIndex();
         long snapshotTerm = chunk.snapshotTerm();
         if (index <= commitIndex) {
@@ -1071,13 +1073,7 @@ public final class RaftCore {
     }
 
     private void handleHeartbeat(NodeId from, Heartbeat heartbeat) {
-        if (role == Role.LEADER) {
-            throw new IllegalStateException("two leaders in term " + term + ": " + self + " and " + from);
-        }
-        if (role != Role.FOLLOWER || !from.equals(leader)) {
-            becomeFollower(term, from);
-        }
-        electionElapsed = 0;
+        followLeader(from);
         long safeCommit = Math.min(heartbeat.commitIndex(), log.lastIndex());
         if (safeCommit > commitIndex) {
             commitIndex = safeCommit;

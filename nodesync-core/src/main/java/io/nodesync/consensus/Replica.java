@@ -221,16 +221,8 @@ public final class Replica {
             log.settlePendingWrite(old);
             // Even one the log already holds is pushed again rather than dropped here: applying it once more is a
             // no-op, and settling it only once it is applied keeps one rule for when a write is done.
-            ClientCommand renewed = new ClientCommand(old.kind(), true, self, session, ++eventualSeq, old.key(),
-                    old.value(), old.expected(), old.timestamp(), old.stamper());
-            log.savePendingWrite(renewed);
-            eventual.put(renewed.seq(), renewed);
-            eventualToSend.put(renewed.seq(), renewed);
-            if (renewed.kind() == Kind.SET_MODE) {
-                pendingMode = renewed;
-            } else {
-                overlay.put(renewed.key(), renewed);
-            }
+            trackEventual(new ClientCommand(old.kind(), true, self, session, ++eventualSeq, old.key(), old.value(),
+                    old.expected(), old.timestamp(), old.stamper()));
         }
     }
 
@@ -427,15 +419,23 @@ public final class Replica {
         Object result = kind == Kind.DELETE ? viewOf(request.key()) != null : null;
         ClientCommand command = new ClientCommand(kind, true, self, session, ++eventualSeq, request.key(),
                 request.value(), null, clock.next(nowMillis), self);
+        trackEventual(command);
+        effects.complete(request.id(), result);
+    }
+
+    /**
+     * Makes {@code command} a pending eventual write of this node: durable (before any acknowledgement leaves: the
+     * driver syncs first), queued for the leader, and visible in this node's view.
+     */
+    private void trackEventual(ClientCommand command) {
         eventual.put(command.seq(), command);
         eventualToSend.put(command.seq(), command);
-        log.savePendingWrite(command); // durable before the acknowledgement leaves (the driver syncs first)
-        if (kind == Kind.SET_MODE) {
+        log.savePendingWrite(command);
+        if (command.kind() == Kind.SET_MODE) {
             pendingMode = command;
         } else {
             overlay.put(command.key(), command);
         }
-        effects.complete(request.id(), result);
     }
 
     private void dispatch(PendingWrite write) {

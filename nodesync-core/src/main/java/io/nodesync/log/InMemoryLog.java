@@ -126,6 +126,13 @@ public final class InMemoryLog extends RetainedEntriesLog {
         return Collections.unmodifiableList(new ArrayList<>(entries.subList(from, end)));
     }
 
+    private void recountEntryBytes() {
+        entryBytes = 0;
+        for (Entry entry : entries) {
+            entryBytes += approximateSize(entry);
+        }
+    }
+
     /** A rough size of an entry's payload, used only to bound message sizes and decide on snapshots. */
     public static long approximateSize(Entry entry) {
         if (entry.command() instanceof ClientCommand command) {
@@ -295,10 +302,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
         }
         snapshot = newSnapshot;
         entries = kept;
-        entryBytes = 0;
-        for (Entry entry : entries) {
-            entryBytes += approximateSize(entry);
-        }
+        recountEntryBytes();
         unchangedPrefix = 0; // positions shifted: the next sync copies the whole (compacted) log
         dirty = true;
     }
@@ -404,10 +408,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
         pendingChanges.clear();
         staged = null;
         stagedIndex = -1;
-        entryBytes = 0;
-        for (Entry entry : entries) {
-            entryBytes += approximateSize(entry);
-        }
+        recountEntryBytes();
         unchangedPrefix = entries.size();
         dirty = false;
     }
