@@ -26,6 +26,12 @@ public final class Main {
             }
             case "demo" -> System.exit(Demo.run(System.out));
             case "simulate" -> System.exit(Simulate.run(rest, System.out, System.err));
+            case "bench" -> {
+                // Warnings only, and on stderr, so that they do not break up the tables.
+                System.setProperty("org.slf4j.simpleLogger.log.io.nodesync", "warn");
+                System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+                System.exit(io.nodesync.examples.bench.Benchmark.run(rest, System.out, System.err));
+            }
             case "bench-durability" -> {
                 // Warnings only, and on stderr, so that they do not break up the tables.
                 System.setProperty("org.slf4j.simpleLogger.log.io.nodesync", "warn");
@@ -55,6 +61,9 @@ public final class Main {
                                      eventual writes go on, the nodes back and converging; exits 0 when all held
                   simulate           seeded, deterministic simulations of a cluster under faults, with every
                                      safety check and the linearizability checker (--help for options)
+                  bench              latency and throughput of eventual and strong puts and gets, embedded and
+                                     over TCP, against loopback round trips; table, CSV and HTML report
+                                     (--seed-compatible: the seed's benchmark; --help for options)
                   bench-durability   what durable storage costs here: strong write throughput and latency per
                                      log and fsync policy over loopback TCP, raw fsync, recovery of a large
                                      log, the snapshot stall (--help for options)
