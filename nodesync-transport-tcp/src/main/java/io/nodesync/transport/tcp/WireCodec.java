@@ -193,8 +193,9 @@ public final class WireCodec {
      *     and close the connection, so it must not be sent)
      */
     public ByteBuffer encodeFrame(Message message) throws WireFormatException {
-        // Sized for a snapshot chunk up front, so a large one is not copied again and again as the array grows.
-        Writer out = new Writer(message instanceof Message.InstallSnapshot m ? 64 + m.data().length : 64);
+        // Sized up front for the large messages, so their array is not copied again and again as it grows (that
+        // copying was the largest cost of encoding a batch of entries).
+        Writer out = new Writer(estimateBytes(message));
         out.writeInt(0); // the length, patched below once known
         writeMessage(out, message);
         int frameBytes = out.size() - LENGTH_PREFIX_BYTES;
@@ -204,6 +205,41 @@ public final class WireCodec {
         }
         out.patchInt(0, frameBytes);
         return out.toByteBuffer();
+    }
+
+    /** About the encoded size of {@code message}: exact enough that a batch of ASCII entries fits at once. */
+    private static int estimateBytes(Message message) {
+        if (message instanceof Message.InstallSnapshot m) {
+            return 64 + m.data().length;
+        }
+        if (message instanceof Message.AppendEntries m) {
+            long bytes = 64;
+            for (Entry entry : m.entries()) {
+                bytes += 16 + estimateBytes(entry.command());
+            }
+            return (int) Math.min(bytes, Integer.MAX_VALUE - 8);
+        }
+        if (message instanceof Message.ForwardCommands m) {
+            long bytes = 64;
+            for (Command command : m.commands()) {
+                bytes += estimateBytes(command);
+            }
+            return (int) Math.min(bytes, Integer.MAX_VALUE - 8);
+        }
+        return 64;
+    }
+
+    private static int estimateBytes(Command command) {
+        if (command instanceof ClientCommand c) {
+            // Fixed fields and length prefixes, then the strings (one byte per char when ASCII).
+            return 64 + c.origin().value().length() + length(c.key()) + length(c.value()) + length(c.expected())
+                    + (c.stamper() == null ? 0 : c.stamper().value().length());
+        }
+        return 64;
+    }
+
+    private static int length(String text) {
+        return text == null ? 0 : text.length();
     }
 
     private static void writeMessage(Writer out, Message message) {
@@ -535,6 +571,19 @@ public final class WireCodec {
     }
 
     private static String utf8(ByteBuffer in, int length, String what) throws WireFormatException {
+        // Keys and values are mostly ASCII, which is valid UTF-8 as it is: one copy, no decoder (a decoder per
+        // string was the largest cost of decoding an AppendEntries).
+        int start = in.position();
+        byte[] raw = new byte[length];
+        in.get(start, raw);
+        boolean ascii = true;
+        for (int i = 0; i < length && ascii; i++) {
+            ascii = raw[i] >= 0;
+        }
+        if (ascii) {
+            in.position(start + length);
+            return new String(raw, StandardCharsets.ISO_8859_1);
+        }
         ByteBuffer bytes = in.slice();
         bytes.limit(length);
         try {
@@ -696,6 +745,24 @@ public final class WireCodec {
         void writeString(String text) {
             if (text == null) {
                 writeInt(-1);
+                return;
+            }
+            // ASCII, the usual case, is copied char by char without an intermediate array.
+            int length = text.length();
+            ensure(4 + length);
+            int start = size + 4;
+            int i = 0;
+            while (i < length) {
+                char c = text.charAt(i);
+                if (c >= 0x80) {
+                    break;
+                }
+                bytes[start + i] = (byte) c;
+                i++;
+            }
+            if (i == length) {
+                writeInt(length);
+                size += length;
                 return;
             }
             byte[] data = text.getBytes(StandardCharsets.UTF_8);
