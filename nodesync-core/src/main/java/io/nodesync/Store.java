@@ -1,5 +1,6 @@
 package io.nodesync;
 
+import io.nodesync.runtime.Blocking;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 

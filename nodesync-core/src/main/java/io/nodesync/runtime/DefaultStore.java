@@ -38,7 +38,22 @@ final class DefaultStore implements Store {
         requirePolicy(policy, explicit);
         String problem = checkKey(key);
         return (CompletableFuture<Optional<String>>) (CompletableFuture<?>) submit(Op.GET, key, null, null, policy,
-                problem);
+                problem, false);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Optional<String> get(String key) {
+        String problem = checkKey(key);
+        return (Optional<String>) Blocking.await(submit(Op.GET, key, null, null, null, problem, true));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Optional<String> get(String key, ConsistencyPolicy policy) {
+        requirePolicy(policy, true);
+        String problem = checkKey(key);
+        return (Optional<String>) Blocking.await(submit(Op.GET, key, null, null, policy, problem, true));
     }
 
     @Override
@@ -55,7 +70,21 @@ final class DefaultStore implements Store {
     private CompletableFuture<Void> putAsync(String key, String value, ConsistencyPolicy policy, boolean explicit) {
         requirePolicy(policy, explicit);
         String problem = firstProblem(checkKey(key), checkValue(value, "value"));
-        return (CompletableFuture<Void>) (CompletableFuture<?>) submit(Op.PUT, key, value, null, policy, problem);
+        return (CompletableFuture<Void>) (CompletableFuture<?>) submit(Op.PUT, key, value, null, policy, problem,
+                false);
+    }
+
+    @Override
+    public void put(String key, String value) {
+        String problem = firstProblem(checkKey(key), checkValue(value, "value"));
+        Blocking.await(submit(Op.PUT, key, value, null, null, problem, true));
+    }
+
+    @Override
+    public void put(String key, String value, ConsistencyPolicy policy) {
+        requirePolicy(policy, true);
+        String problem = firstProblem(checkKey(key), checkValue(value, "value"));
+        Blocking.await(submit(Op.PUT, key, value, null, policy, problem, true));
     }
 
     @Override
@@ -73,7 +102,18 @@ final class DefaultStore implements Store {
         requirePolicy(policy, explicit);
         String problem = checkKey(key);
         return (CompletableFuture<Boolean>) (CompletableFuture<?>) submit(Op.DELETE, key, null, null, policy,
-                problem);
+                problem, false);
+    }
+
+    @Override
+    public boolean delete(String key) {
+        return (Boolean) Blocking.await(submit(Op.DELETE, key, null, null, null, checkKey(key), true));
+    }
+
+    @Override
+    public boolean delete(String key, ConsistencyPolicy policy) {
+        requirePolicy(policy, true);
+        return (Boolean) Blocking.await(submit(Op.DELETE, key, null, null, policy, checkKey(key), true));
     }
 
     @Override
@@ -82,7 +122,15 @@ final class DefaultStore implements Store {
         String problem = firstProblem(checkKey(key), expected == null ? null : checkValue(expected, "expected"),
                 checkValue(newValue, "new value"));
         return (CompletableFuture<Boolean>) (CompletableFuture<?>) submit(Op.CAS, key, newValue, expected,
-                ConsistencyPolicy.STRONG, problem);
+                ConsistencyPolicy.STRONG, problem, false);
+    }
+
+    @Override
+    public boolean compareAndSet(String key, String expected, String newValue) {
+        String problem = firstProblem(checkKey(key), expected == null ? null : checkValue(expected, "expected"),
+                checkValue(newValue, "new value"));
+        return (Boolean) Blocking.await(submit(Op.CAS, key, newValue, expected, ConsistencyPolicy.STRONG, problem,
+                true));
     }
 
     @Override
@@ -95,18 +143,28 @@ final class DefaultStore implements Store {
     public CompletableFuture<Void> setConsistencyAsync(ConsistencyPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return (CompletableFuture<Void>) (CompletableFuture<?>) submit(Op.SET_MODE, null, policy.wireName(), null,
-                null, null);
+                null, null, false);
     }
 
+    /**
+     * Hands a request to the loop. A blocking call's future never leaves this class, so nothing but the waiting
+     * caller depends on it: the loop completes it itself ({@link LoopCompleted}), which saves the hop through the
+     * callback thread. Futures returned to the application are completed on the callback thread, so that its
+     * callbacks never run on the loop.
+     */
     private CompletableFuture<Object> submit(Op op, String key, String value, String expected,
-            ConsistencyPolicy policy, String limitProblem) {
-        CompletableFuture<Object> future = new CompletableFuture<>();
+            ConsistencyPolicy policy, String limitProblem, boolean blocking) {
+        CompletableFuture<Object> future = blocking ? new LoopCompleted() : new CompletableFuture<>();
         if (limitProblem != null) {
             future.completeExceptionally(new LimitExceededException(limitProblem));
             return future;
         }
         loop.submit(new ClientRequest(requestIds.incrementAndGet(), op, key, value, expected, policy), future);
         return future;
+    }
+
+    /** A future only a blocked caller waits on: safe to complete on the node loop. */
+    static final class LoopCompleted extends CompletableFuture<Object> {
     }
 
     private static void requirePolicy(ConsistencyPolicy policy, boolean explicit) {

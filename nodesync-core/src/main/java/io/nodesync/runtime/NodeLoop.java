@@ -72,6 +72,7 @@ final class NodeLoop implements ReplicaDriver.Output {
     private final java.util.function.Consumer<Replica> feedBatch = this::feedBatch;
 
     private volatile NodeStatus status;
+    private boolean statusPublished;
     private volatile boolean running;
     private volatile Throwable failure;
 
@@ -176,9 +177,10 @@ final class NodeLoop implements ReplicaDriver.Output {
 
     /** One turn: the batch through the driver, then the turn's callbacks to the callback thread. */
     private void turn() {
+        statusPublished = false;
         driver.turn(settings.clock().nanoTime(), settings.clock().currentTimeMillis(), feedBatch);
         batch.clear();
-        status = driver.replica().status();
+        publishStatus();
         if (!toCallback.isEmpty()) {
             List<Runnable> work = new ArrayList<>(toCallback);
             toCallback.clear();
@@ -187,6 +189,18 @@ final class NodeLoop implements ReplicaDriver.Output {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 work.forEach(Runnable::run); // closing: complete here rather than lose the futures
             }
+        }
+    }
+
+    /**
+     * Publishes the replica's status once per turn, after its inputs. A caller woken by a completion must see the
+     * status of the turn that completed it, so the first completion publishes it; nothing changes the replica
+     * between then and the end of the turn.
+     */
+    private void publishStatus() {
+        if (!statusPublished) {
+            status = driver.replica().status();
+            statusPublished = true;
         }
     }
 
@@ -216,7 +230,12 @@ final class NodeLoop implements ReplicaDriver.Output {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
             Object value = submit.request().op() == ClientRequest.Op.GET ? Optional.ofNullable(result) : result;
-            toCallback.add(() -> submit.future().complete(value));
+            if (submit.future() instanceof DefaultStore.LoopCompleted) {
+                publishStatus();
+                submit.future().complete(value); // only a blocked caller waits: it is woken, nothing runs here
+            } else {
+                toCallback.add(() -> submit.future().complete(value));
+            }
         }
     }
 
@@ -224,7 +243,12 @@ final class NodeLoop implements ReplicaDriver.Output {
     public void failed(long requestId, NodeSyncException error) {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
-            toCallback.add(() -> submit.future().completeExceptionally(error));
+            if (submit.future() instanceof DefaultStore.LoopCompleted) {
+                publishStatus();
+                submit.future().completeExceptionally(error);
+            } else {
+                toCallback.add(() -> submit.future().completeExceptionally(error));
+            }
         }
     }
 
