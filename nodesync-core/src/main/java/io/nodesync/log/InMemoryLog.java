@@ -4,15 +4,17 @@ import io.nodesync.NodeId;
 import io.nodesync.protocol.ClientCommand;
 import io.nodesync.protocol.Entry;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A {@link Log} kept in memory. It survives its node being closed and restarted within the same JVM (the in-process
@@ -21,9 +23,13 @@ import java.util.List;
  * <p>It also remembers what was {@linkplain #sync() synced}, so a simulated crash can {@linkplain #loseUnsynced()
  * drop exactly the unsynced suffix} as a power cut would. Snapshots are taken synchronously by default (the
  * simulation stays deterministic), or on a thread of their own ({@link #withBackgroundSnapshots()}); either way they
- * become durable at a sync, like everything else.
+ * become durable at a sync, like everything else. A snapshot's bytes are kept in chunks of 1 MiB, so that a large one
+ * needs neither one huge array nor a doubling copy of it.
  */
 public final class InMemoryLog extends RetainedEntriesLog {
+
+    /** The size of each chunk of a snapshot's bytes but the last. */
+    static final int CHUNK_BYTES = 1 << 20;
 
     private ArrayList<Entry> entries = new ArrayList<>();
     private TermAndVote termAndVote = new TermAndVote(0, null);
@@ -75,7 +81,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
 
     private long stagedIndex = -1;
     private long stagedTerm;
-    private ByteArrayOutputStream staged;
+    private Chunks staged;
 
     private record PendingKey(long session, long seq) {
         static PendingKey of(ClientCommand command) {
@@ -83,21 +89,98 @@ public final class InMemoryLog extends RetainedEntriesLog {
         }
     }
 
-    private record MemorySnapshot(long index, long term, byte[] data) implements Snapshot {
-        @Override
-        public long size() {
-            return data.length;
+    /** A snapshot's bytes: every chunk {@link #CHUNK_BYTES} long but the last, which is shorter or absent. */
+    private record MemorySnapshot(long index, long term, byte[][] chunks, long size) implements Snapshot {
+
+        MemorySnapshot(long index, long term, Chunks bytes) {
+            this(index, term, bytes.finish(), bytes.size());
         }
 
         @Override
         public byte[] read(long offset, int maxBytes) {
-            int from = (int) Math.min(offset, data.length);
-            return Arrays.copyOfRange(data, from, (int) Math.min(data.length, (long) from + maxBytes));
+            if (offset < 0 || maxBytes < 0) {
+                throw new IllegalArgumentException("read of " + maxBytes + " bytes at " + offset);
+            }
+            long from = Math.min(offset, size);
+            byte[] read = new byte[(int) Math.min(size - from, maxBytes)];
+            int done = 0;
+            while (done < read.length) {
+                long at = from + done;
+                byte[] chunk = chunks[(int) (at / CHUNK_BYTES)];
+                int within = (int) (at % CHUNK_BYTES);
+                int length = Math.min(read.length - done, chunk.length - within);
+                System.arraycopy(chunk, within, read, done, length);
+                done += length;
+            }
+            return read;
         }
 
         @Override
         public InputStream open() {
-            return new ByteArrayInputStream(data);
+            List<InputStream> streams = new ArrayList<>(chunks.length);
+            for (byte[] chunk : chunks) {
+                streams.add(new ByteArrayInputStream(chunk));
+            }
+            return new SequenceInputStream(Collections.enumeration(streams));
+        }
+    }
+
+    /**
+     * Collects bytes in chunks of {@link #CHUNK_BYTES}. Only the first grows (by doubling, from small, as
+     * small snapshots are common); later ones are allocated full size, so nothing large is ever copied.
+     */
+    private static final class Chunks extends OutputStream {
+        private final ArrayList<byte[]> full = new ArrayList<>();
+        private byte[] current = new byte[256];
+        private int used;
+        private long size;
+
+        @Override
+        public void write(int b) {
+            room();
+            current[used++] = (byte) b;
+            size++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            Objects.checkFromIndexSize(offset, length, bytes.length);
+            while (length > 0) {
+                room();
+                int n = Math.min(length, current.length - used);
+                System.arraycopy(bytes, offset, current, used, n);
+                used += n;
+                offset += n;
+                length -= n;
+                size += n;
+            }
+        }
+
+        /** Makes room for at least one more byte. */
+        private void room() {
+            if (used < current.length) {
+                return;
+            }
+            if (current.length < CHUNK_BYTES) {
+                current = Arrays.copyOf(current, Math.min(CHUNK_BYTES, current.length * 2));
+            } else {
+                full.add(current);
+                current = new byte[CHUNK_BYTES];
+                used = 0;
+            }
+        }
+
+        long size() {
+            return size;
+        }
+
+        /** The chunks, the last trimmed to its bytes; no more may be written. */
+        byte[][] finish() {
+            if (used > 0) {
+                full.add(used == current.length ? current : Arrays.copyOf(current, used));
+            }
+            current = null;
+            return full.toArray(new byte[0][]);
         }
     }
 
@@ -246,14 +329,14 @@ public final class InMemoryLog extends RetainedEntriesLog {
         return true;
     }
 
-    private static byte[] serialise(Snapshot.Writer writer) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private static Chunks serialise(Snapshot.Writer writer) {
+        Chunks out = new Chunks();
         try {
             writer.writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return out;
     }
 
     private void compact(MemorySnapshot taken) {
@@ -312,7 +395,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
         if (offset == 0) {
             stagedIndex = index;
             stagedTerm = term;
-            staged = new ByteArrayOutputStream();
+            staged = new Chunks();
         } else if (stagedSnapshotBytes(index, term) != offset) {
             throw new IllegalStateException("snapshot chunk " + index + "/" + term + "@" + offset
                     + " does not continue the staged one (" + stagedSnapshotBytes(index, term) + " bytes)");
@@ -331,7 +414,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
             throw new IllegalStateException("no snapshot " + index + "/" + term + " staged");
         }
         boolean keepSuffix = index >= snapshotIndex() && index <= lastIndex() && term(index) == term;
-        MemorySnapshot installed = new MemorySnapshot(index, term, staged.toByteArray());
+        MemorySnapshot installed = new MemorySnapshot(index, term, staged);
         staged = null;
         stagedIndex = -1;
         compactTo(installed, keepSuffix);

@@ -13,6 +13,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A snapshot of the state machine restores everything later entries depend on, exactly. */
@@ -115,5 +117,73 @@ class StateMachineSnapshotTest {
         assertThatThrownBy(() -> restored(wrongMagic, 1)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> restored(Arrays.copyOf(image, image.length - 3), 1))
                 .isInstanceOf(java.io.UncheckedIOException.class);
+    }
+
+    /** The image {@link #golden()} made before values were kept as UTF-8 (version 1 of the format), in Base64. */
+    private static final String GOLDEN_V1 = ""
+            + "TlNLVgAAAAEAAAAAAAAAEQAAAAAAAAAHAQAAAAhldmVudHVhbAAAAAAAAAARAAAABm5vZGUtYgAAAAkAAAAUw7xuw69jw7hkw6kg"
+            + "0LrQu9GO0YcAAAAL5YCkIMO8IPCfmIAAAAAAAAAADAAAAAFhAAAABGxvbmUAAAADYT9iAAAAAAAAAA0AAAAGbm9kZS1iAAAACXVu"
+            + "c3RhbXBlZAAAAApubyBzdGFtcGVyAAAAAAAAAA7/////AAAABWFzY2lpAAAAB3N3YXBwZWQAAAAAAAAAyAAAAAFhAAAAAnMwAAAA"
+            + "AnY5AAAAAAAAAG0AAAAGbm9kZS1iAAAAAnMxAAAAAnY3AAAAAAAAAGsAAAAGbm9kZS1iAAAABWVtcHR5AAAAAAAAAAAAAAALAAAA"
+            + "Bm5vZGUtYgAAAARnb25l/////wAAAAAAAAAQAAAABm5vZGUtYgAAAAJzMgAAAAJ2NQAAAAAAAABpAAAABm5vZGUtYgAAAAIAAAAG"
+            + "bm9kZS1iAAAAAAAAACoAAAAAAAAAAQAAAAQAAAAAAAAAAwAAAAAAAAAFAAAAAAAAAAcAAAAAAAAACQAAAAFhAAAAAAAAACsAAAAA"
+            + "AAAAAQAAAAA=";
+
+    /** A state exercising every field of the format: ASCII, non-ASCII, empty and unpaired-surrogate values, etc. */
+    private static KvStateMachine golden() {
+        KvStateMachine machine = new KvStateMachine();
+        NodeId b = NodeId.of("node-b");
+        apply(machine, stamped(Kind.PUT, "ascii", "plain value", 10, A));
+        apply(machine, stamped(Kind.PUT, "empty", "", 11, b));
+        apply(machine, stamped(Kind.PUT, "ünïcødé ключ", "値 ü 😀", 12, A));
+        apply(machine, stamped(Kind.PUT, "lone", "a\uD800b", 13, b));
+        apply(machine, stamped(Kind.PUT, "unstamped", "no stamper", 14, null));
+        apply(machine, stamped(Kind.PUT, "gone", "soon", 15, A));
+        apply(machine, stamped(Kind.DELETE, "gone", null, 16, b));
+        apply(machine, stamped(Kind.PUT, "old", "x", 5, A));
+        apply(machine, stamped(Kind.DELETE, "old", null, 6, A));
+        apply(machine, new Command.PurgeTombstones(7));
+        apply(machine, stamped(Kind.SET_MODE, null, "eventual", 17, b));
+        for (long seq = 1; seq <= 9; seq += 2) {
+            apply(machine, new ClientCommand(Kind.PUT, false, b, 42, seq, "s" + (seq % 3), "v" + seq, null, 100 + seq,
+                    b));
+        }
+        apply(machine, new ClientCommand(Kind.CAS, false, A, 43, 1, "ascii", "swapped", "plain value", 200, A));
+        return machine;
+    }
+
+    private static ClientCommand stamped(Kind kind, String key, String value, long timestamp, NodeId stamper) {
+        return new ClientCommand(kind, true, A, 1, timestamp, key, value, null, timestamp, stamper);
+    }
+
+    @Test
+    void theFormatIsByteForByteTheOneWrittenBeforeValuesWereKeptAsUtf8() throws IOException {
+        byte[] old = Base64.getDecoder().decode(GOLDEN_V1);
+
+        assertThat(imageOf(golden())).isEqualTo(old);
+
+        KvStateMachine restored = restored(old, 17);
+        assertThat(imageOf(restored)).isEqualTo(old);
+        assertThat(restored.snapshot()).isEqualTo(Map.of("ascii", "swapped", "empty", "", "ünïcødé ключ", "値 ü 😀",
+                "lone", "a?b", "unstamped", "no stamper", "s0", "v9", "s1", "v7", "s2", "v5"));
+        assertThat(restored.version("gone")).isEqualTo(new Versioned(null, 16, NodeId.of("node-b")));
+        assertThat(restored.version("unstamped")).isEqualTo(new Versioned("no stamper", 14, null));
+        assertThat(restored.version("ascii")).isEqualTo(new Versioned("swapped", 200, A));
+        assertThat(restored.modeRegister()).isEqualTo(new Versioned("eventual", 17, NodeId.of("node-b")));
+        assertThat(restored.tombstoneCount()).isEqualTo(1);
+        assertThat(restored.purgeHorizon()).isEqualTo(7);
+        assertThat(apply(restored, new ClientCommand(Kind.PUT, false, NodeId.of("node-b"), 42, 9, "s0", "again",
+                null, 300, A))).isSameAs(KvStateMachine.DUPLICATE);
+    }
+
+    @Test
+    void compareAndSetMatchesNonAsciiAndEmptyValuesExactly() {
+        KvStateMachine machine = new KvStateMachine();
+        apply(machine, strong(Kind.PUT, "k", "ключ", null, 10, 1, 1));
+        assertThat(apply(machine, strong(Kind.CAS, "k", "x", "ключь", 11, 1, 2))).isEqualTo(false);
+        assertThat(apply(machine, strong(Kind.CAS, "k", "", "ключ", 12, 1, 3))).isEqualTo(true);
+        assertThat(apply(machine, strong(Kind.CAS, "k", "y", null, 13, 1, 4))).isEqualTo(false);
+        assertThat(apply(machine, strong(Kind.CAS, "k", "z", "", 14, 1, 5))).isEqualTo(true);
+        assertThat(machine.get("k")).isEqualTo("z");
     }
 }
