@@ -576,11 +576,11 @@ public final class WireCodec {
         int start = in.position();
         byte[] raw = new byte[length];
         in.get(start, raw);
-        boolean ascii = true;
-        for (int i = 0; i < length && ascii; i++) {
-            ascii = raw[i] >= 0;
+        int highBits = 0;
+        for (byte b : raw) {
+            highBits |= b; // no early exit, so the JIT can vectorise the loop
         }
-        if (ascii) {
+        if (highBits >= 0) {
             in.position(start + length);
             return new String(raw, StandardCharsets.ISO_8859_1);
         }
