@@ -89,7 +89,8 @@ public final class Benchmark {
         facts.add("date: " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         facts.add("machine: " + Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.name")
                 + " " + System.getProperty("os.arch") + ", Java " + Runtime.version() + ", max heap "
-                + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB, JVM flags "
+                + ManagementFactory.getRuntimeMXBean().getInputArguments());
         double roundTrip = loopbackRoundTripNanos();
         facts.add(String.format(Locale.ROOT, "loopback TCP round trip of %d bytes: p50 %.1f us (every latency is "
                 + "also given as a multiple of it)", options.valueSize(), roundTrip / 1000));
