@@ -186,6 +186,8 @@ public final class RaftCore {
     // ReadIndex state (leader only).
     private long round;
     private boolean roundRequested;
+    /** Set while {@link #sendDeferredCommits} runs: commit news alone is sent then. */
+    private boolean sendingDeferredCommits;
     private final ArrayDeque<PendingRead> reads = new ArrayDeque<>();
     private final ArrayList<Long> readsAwaitingTermCommit = new ArrayList<>();
 
@@ -205,6 +207,8 @@ public final class RaftCore {
         int silentTicks;
         long ackedRound;
         long commitSent;
+        /** The follower forwarded writes or asked for a read index: it waits on commits, so tell it at once. */
+        boolean waitsForCommit;
         long matchAtLastHeartbeat;
         /** The snapshot being sent to this follower ({@code sendingSnapshot == 0}: none), one chunk at a time. */
         long sendingSnapshot;
@@ -368,6 +372,7 @@ public final class RaftCore {
         for (Progress pr : progress.values()) {
             pr.silentTicks++;
         }
+        sendDeferredCommits();
         if (transferTarget != null && ++transferElapsed >= electionTimeoutTicks) {
             transferTarget = null; // the target did not take over in time; keep leading
         }
@@ -855,6 +860,32 @@ public final class RaftCore {
         sendAppends(from);
     }
 
+    /** Tells every follower that has not heard of the latest commit yet (see {@link #sendAppends}). */
+    private void sendDeferredCommits() {
+        sendingDeferredCommits = true;
+        try {
+            for (Map.Entry<NodeId, Progress> entry : progress.entrySet()) {
+                Progress pr = entry.getValue();
+                if (pr.replicating && pr.commitSent < commitIndex) {
+                    sendAppends(entry.getKey());
+                }
+            }
+        } finally {
+            sendingDeferredCommits = false;
+        }
+    }
+
+    /**
+     * {@code peer} waits on commits (it forwarded writes, or asked for a read index): until it has heard of a commit
+     * covering the whole log, commit news goes to it at once instead of waiting for the next tick.
+     */
+    public void peerWaitsForCommit(NodeId peer) {
+        Progress pr = role == Role.LEADER ? progress.get(peer) : null;
+        if (pr != null) {
+            pr.waitsForCommit = true;
+        }
+    }
+
     /** Sends what {@code peer} is missing, as far as the flow control allows. */
     private void sendAppends(NodeId peer) {
         Progress pr = progress.get(peer);
@@ -876,11 +907,20 @@ public final class RaftCore {
             if (!hasEntries && !commitNews && !pr.replicating && pr.match == last) {
                 return;
             }
+            if (!hasEntries && pr.replicating && !pr.waitsForCommit && !sendingDeferredCommits) {
+                // Commit news alone rides on the next append, or goes at the next tick: sent at once, every write
+                // cost a second round of messages (an empty append and its answer per follower), which on a busy
+                // machine slowed the next write more than a follower's commit lag of up to a tick is worth.
+                return;
+            }
             long prev = pr.next - 1;
             List<Entry> entries = log.entries(pr.next, options.maxEntriesPerMessage(),
                     options.maxBytesPerMessage());
             callbacks.send(peer, new AppendEntries(term, prev, log.term(prev), entries, commitIndex));
             pr.commitSent = commitIndex;
+            if (commitIndex >= last) {
+                pr.waitsForCommit = false; // it knows everything is committed; new waits set it again
+            }
             if (!pr.replicating) {
                 pr.probeSent = true;
                 return;

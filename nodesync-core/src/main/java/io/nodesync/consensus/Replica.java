@@ -304,9 +304,11 @@ public final class Replica {
         if (message instanceof ForwardCommands forward) {
             if (raft.acceptsProposals()) {
                 toPropose.addAll(forward.commands());
+                raft.peerWaitsForCommit(from); // it answers its clients once it applies these
             }
         } else if (message instanceof ReadIndexRequest request) {
             if (raft.role() == Role.LEADER) {
+                raft.peerWaitsForCommit(from); // it serves the read once it has applied up to the read index
                 for (long readId : request.readIds()) {
                     long ctx = ++readCtxSeq;
                     readWaiters.put(ctx, new RemoteRead(from, request.session(), readId));

@@ -72,7 +72,6 @@ final class NodeLoop implements ReplicaDriver.Output {
     private final java.util.function.Consumer<Replica> feedBatch = this::feedBatch;
 
     private volatile NodeStatus status;
-    private boolean statusPublished;
     private volatile boolean running;
     private volatile Throwable failure;
 
@@ -177,10 +176,9 @@ final class NodeLoop implements ReplicaDriver.Output {
 
     /** One turn: the batch through the driver, then the turn's callbacks to the callback thread. */
     private void turn() {
-        statusPublished = false;
         driver.turn(settings.clock().nanoTime(), settings.clock().currentTimeMillis(), feedBatch);
         batch.clear();
-        publishStatus();
+        status = driver.replica().status(); // again: the sync may have adopted a snapshot
         if (!toCallback.isEmpty()) {
             List<Runnable> work = new ArrayList<>(toCallback);
             toCallback.clear();
@@ -189,18 +187,6 @@ final class NodeLoop implements ReplicaDriver.Output {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 work.forEach(Runnable::run); // closing: complete here rather than lose the futures
             }
-        }
-    }
-
-    /**
-     * Publishes the replica's status once per turn, after its inputs. A caller woken by a completion must see the
-     * status of the turn that completed it, so the first completion publishes it; nothing changes the replica
-     * between then and the end of the turn.
-     */
-    private void publishStatus() {
-        if (!statusPublished) {
-            status = driver.replica().status();
-            statusPublished = true;
         }
     }
 
@@ -220,6 +206,15 @@ final class NodeLoop implements ReplicaDriver.Output {
 
     // ------------------------------------------------------------------------------------------ ReplicaDriver.Output
 
+    /**
+     * Publishes the turn's status before any of its messages or completions leave: a caller woken by a completion,
+     * or one that hears from a peer this turn wrote to, then sees at least this turn's status.
+     */
+    @Override
+    public void beforeEffects() {
+        status = driver.replica().status();
+    }
+
     @Override
     public void send(NodeId to, Message message) {
         settings.transport().send(to, message);
@@ -231,7 +226,6 @@ final class NodeLoop implements ReplicaDriver.Output {
         if (submit != null) {
             Object value = submit.request().op() == ClientRequest.Op.GET ? Optional.ofNullable(result) : result;
             if (submit.future() instanceof DefaultStore.LoopCompleted) {
-                publishStatus();
                 submit.future().complete(value); // only a blocked caller waits: it is woken, nothing runs here
             } else {
                 toCallback.add(() -> submit.future().complete(value));
@@ -244,7 +238,6 @@ final class NodeLoop implements ReplicaDriver.Output {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
             if (submit.future() instanceof DefaultStore.LoopCompleted) {
-                publishStatus();
                 submit.future().completeExceptionally(error);
             } else {
                 toCallback.add(() -> submit.future().completeExceptionally(error));

@@ -40,6 +40,13 @@ public final class ReplicaDriver implements Replica.Effects {
 
         /** The leader this node knows changed, {@code null} for none (reported at once, mid-turn). */
         void leaderChanged(NodeId leader, long term);
+
+        /**
+         * The replica has taken in the turn's inputs and nothing of the turn has left the node yet: a place to
+         * publish its state, so that whoever hears of the turn's effects sees that state too.
+         */
+        default void beforeEffects() {
+        }
     }
 
     private record Outbound(NodeId to, Message message) {
@@ -106,6 +113,7 @@ public final class ReplicaDriver implements Replica.Effects {
             nextTickAt += tickNanos;
         }
         replica.endTurn();
+        output.beforeEffects();
         sendAppendEntriesEarly();
         if (!acknowledgeBeforeDurable || random.nextInt(4) == 0) {
             log.sync(); // with the planted bug, only now and then: promises go out before they are durable
