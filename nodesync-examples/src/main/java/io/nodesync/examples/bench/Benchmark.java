@@ -50,6 +50,8 @@ import java.util.stream.Stream;
 public final class Benchmark {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Connections opened before the seed-compatible rows: enough to warm up, few enough for TIME_WAIT. */
+    private static final int SEED_WARMUP_REQUESTS = 1_000;
 
     private final BenchOptions options;
     private final PrintStream out;
@@ -91,6 +93,8 @@ public final class Benchmark {
                 + " " + System.getProperty("os.arch") + ", Java " + Runtime.version() + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB, JVM flags "
                 + ManagementFactory.getRuntimeMXBean().getInputArguments());
+        long[] cpuBefore = cpuTimes();
+        loopbackRoundTripNanos(); // once unmeasured: cold, it measured the interpreter (up to 5 times slower)
         double roundTrip = loopbackRoundTripNanos();
         facts.add(String.format(Locale.ROOT, "loopback TCP round trip of %d bytes: p50 %.1f us (every latency is "
                 + "also given as a multiple of it)", options.valueSize(), roundTrip / 1000));
@@ -105,6 +109,16 @@ public final class Benchmark {
                 existingCluster();
             }
             printSeedFormat("tcp");
+        }
+        long[] cpuAfter = cpuTimes();
+        if (cpuBefore != null && cpuAfter != null) {
+            long total = 0;
+            for (int i = 0; i < cpuAfter.length; i++) {
+                total += cpuAfter[i] - cpuBefore[i];
+            }
+            facts.add(String.format(Locale.ROOT, "CPU steal during the run: %.1f%% of the CPUs' time (taken by the "
+                    + "hypervisor for other machines; a busy host makes every figure noisier)",
+                    total == 0 ? 0 : 100.0 * (cpuAfter[STEAL] - cpuBefore[STEAL]) / total));
         }
         out.println();
         out.print(BenchReport.table(rows, roundTrip));
@@ -491,7 +505,8 @@ public final class Benchmark {
     private void seedCompatible() throws Exception {
         if (options.connect().isEmpty()) {
             facts.add("seed-compatible: " + options.nodes() + " nodes in this JVM over loopback TCP; a new "
-                    + "connection per request, " + options.seedRequests() + " SETs per mode to the leader");
+                    + "connection per request, " + options.seedRequests() + " SETs per mode to the leader, after "
+                    + Math.min(options.warmupRequests(), SEED_WARMUP_REQUESTS) + " unmeasured ones");
             try (BenchCluster cluster = BenchCluster.start(options.nodes(), null, null)) {
                 seedRows(cluster.address(cluster.leader()));
             }
@@ -507,6 +522,12 @@ public final class Benchmark {
         for (String mode : options.modes()) {
             try (TcpClient client = TcpClient.connect(address)) {
                 client.expect("CONSISTENCY " + mode, "OK");
+            }
+            // Unmeasured first, as every other row: cold, the JIT compiler's work would be most of the figure.
+            for (int i = 0; i < Math.min(options.warmupRequests(), SEED_WARMUP_REQUESTS); i++) {
+                try (TcpClient client = TcpClient.connect(address)) {
+                    client.put(key(i), value);
+                }
             }
             long[] latencies = new long[options.seedRequests()];
             int measured = 0;
@@ -604,6 +625,23 @@ public final class Benchmark {
             read += n;
         }
         return true;
+    }
+
+    /** Position of the steal time in {@link #cpuTimes}. */
+    private static final int STEAL = 7;
+
+    /** The machine's CPU times from /proc/stat (user, nice, system, idle, iowait, irq, softirq, steal), or null. */
+    private static long[] cpuTimes() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long[] times = new long[STEAL + 1];
+            for (int i = 0; i < times.length; i++) {
+                times[i] = Long.parseLong(fields[i + 1]);
+            }
+            return times;
+        } catch (IOException | RuntimeException notLinux) {
+            return null;
+        }
     }
 
     /** The p50 of {@code FileChannel.force} after a 4 KiB append in {@code directory}. */
