@@ -939,6 +939,12 @@ public final class FileLog extends RetainedEntriesLog {
      * @throws UncheckedIOException if writing fails (the log then refuses further writes), or the background snapshot
      *     could not be written (thrown once; the log goes on without that snapshot)
      */
+    /** Only under {@link FsyncPolicy#ALWAYS}: the other policies leave the forcing to a flusher, or to the OS. */
+    @Override
+    public boolean syncWaitsForDevice() {
+        return options.fsyncPolicy() == FsyncPolicy.ALWAYS;
+    }
+
     @Override
     public void sync() {
         checkWritable();

@@ -142,6 +142,14 @@ public interface Log extends AutoCloseable {
     /** Makes every write so far durable (as far as the implementation's durability policy promises). */
     void sync();
 
+    /**
+     * Whether {@link #sync} may wait for a storage device (an fsync). A leader then sends its appends before it syncs,
+     * so that its wait overlaps the followers'; where sync returns at once, nothing goes ahead of the turn's replies.
+     */
+    default boolean syncWaitsForDevice() {
+        return true;
+    }
+
     /** Releases files and threads. The in-memory log has none; the default does nothing. */
     @Override
     default void close() {

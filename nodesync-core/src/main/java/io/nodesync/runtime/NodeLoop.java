@@ -90,6 +90,7 @@ final class NodeLoop implements ReplicaDriver.Output {
         long session = java.util.concurrent.ThreadLocalRandom.current().nextLong();
         this.driver = new ReplicaDriver(config, settings.log(), random, session, tickNanos,
                 settings.clock().nanoTime() + tickNanos, this);
+        this.driver.appendsBeforeSync(settings.log().syncWaitsForDevice());
         this.status = driver.replica().status();
         // Futures complete here, one task per turn, so user callbacks never run on (or stall) the node loop.
         this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),

@@ -64,6 +64,7 @@ public final class ReplicaDriver implements Replica.Effects {
     private final ArrayList<Outbound> outbox = new ArrayList<>();
     private final ArrayList<Completion> completions = new ArrayList<>();
     private long nextTickAt;
+    private boolean appendsBeforeSync = true;
 
     /**
      * Creates the node's replica over {@code log}.
@@ -81,6 +82,15 @@ public final class ReplicaDriver implements Replica.Effects {
         this.acknowledgeBeforeDurable = config.raftOptions().has(PlantedBug.ACKNOWLEDGE_BEFORE_DURABLE);
         this.random = random;
         this.replica = new Replica(config, log, random, session, this);
+    }
+
+    /**
+     * Whether a leader's appends leave before the turn's log sync (the default, so that the simulation always
+     * exercises it) or with the turn's other messages after it. Worth it only where the sync waits for a device: where
+     * it returns at once, the appends would only delay the turn's replies.
+     */
+    public void appendsBeforeSync(boolean before) {
+        appendsBeforeSync = before;
     }
 
     /** The replica this driver owns; touch it only from the driver's owner, between turns. */
@@ -114,7 +124,9 @@ public final class ReplicaDriver implements Replica.Effects {
         }
         replica.endTurn();
         output.beforeEffects();
-        sendAppendEntriesEarly();
+        if (appendsBeforeSync) {
+            sendAppendEntriesEarly();
+        }
         if (!acknowledgeBeforeDurable || random.nextInt(4) == 0) {
             log.sync(); // with the planted bug, only now and then: promises go out before they are durable
         }

@@ -109,6 +109,9 @@ class FileLogTest {
         NodeId node = NodeId.of("policy-" + policy.name().toLowerCase(java.util.Locale.ROOT));
         try (FileLog log = FileLog.open(dir(), node, options)) {
             assertThat(flusherRunning(node)).isEqualTo(policy == FsyncPolicy.BATCH);
+            // Only a sync that forces makes it worth sending a leader's appends ahead of it.
+            assertThat(log.syncWaitsForDevice()).isEqualTo(policy == FsyncPolicy.ALWAYS);
+            assertThat(new InMemoryLog().syncWaitsForDevice()).isFalse();
             for (long i = 1; i <= 100; i += 10) {
                 log.append(entries(i, i + 9, 1));
                 log.savePendingWrite(eventualPut(1, i, "k" + i, "v"));
