@@ -68,6 +68,10 @@ record BenchOptions(List<InetSocketAddress> connect, int nodes, List<Integer> cl
             """;
 
     private static final List<String> MODES = List.of("eventual", "strong");
+    /** The options that take a value. */
+    private static final List<String> VALUED = List.of("--connect", "--nodes", "--clients", "--requests",
+            "--warmup-requests", "--duration", "--warmup", "--value-size", "--keys", "--modes", "--apis", "--fsync",
+            "--data-dir", "--load-keys", "--seed-requests", "--report-dir");
     private static final List<String> APIS = List.of("embedded", "tcp");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} naming the bad option. */
@@ -101,9 +105,12 @@ record BenchOptions(List<InetSocketAddress> connect, int nodes, List<Integer> cl
                 seedCompatible = true;
                 continue;
             }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(arg.startsWith("--") ? arg + " needs a value"
+            if (!VALUED.contains(arg)) {
+                throw new IllegalArgumentException(arg.startsWith("-") ? "unknown option '" + arg + "'"
                         : "unexpected argument '" + arg + "'");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(arg + " needs a value");
             }
             String value = args[++i];
             switch (arg) {
@@ -126,7 +133,7 @@ record BenchOptions(List<InetSocketAddress> connect, int nodes, List<Integer> cl
                 case "--load-keys" -> loadKeys = count(value, arg, 0, 100_000_000);
                 case "--seed-requests" -> seedRequests = count(value, arg, 1, 1_000_000);
                 case "--report-dir" -> reportDirectory = Path.of(value);
-                default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+                default -> throw new IllegalStateException("option '" + arg + "' is listed but not handled");
             }
         }
         if (!connect.isEmpty()) {

@@ -62,6 +62,10 @@ class BenchmarkTest {
                 .hasMessageContaining("unknown policy");
         assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--requests"}))
                 .hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--bogus"}))
+                .hasMessageContaining("unknown option '--bogus'");
+        assertThatThrownBy(() -> BenchOptions.parse(new String[] {"stray"}))
+                .hasMessageContaining("unexpected argument 'stray'");
         assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--connect", "h:1", "--apis", "embedded"}))
                 .hasMessageContaining("only --apis tcp");
         assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--connect", "h:1", "--fsync", "always"}))
