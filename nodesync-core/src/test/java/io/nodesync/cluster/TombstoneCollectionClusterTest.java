@@ -15,13 +15,25 @@ class TombstoneCollectionClusterTest {
     @Test
     void tombstonesOfDeletedKeysAreCollectedOnEveryNode() throws Exception {
         try (LocalCluster cluster = LocalCluster.builder().nodes(3).build().start()) {
-            cluster.awaitLeader(Duration.ofSeconds(10));
+            Node leader = cluster.awaitLeader(Duration.ofSeconds(10));
             for (int i = 0; i < 50; i++) {
-                cluster.node(i % 3).store().put("k" + i, "v", ConsistencyPolicy.EVENTUAL);
-                cluster.node((i + 1) % 3).store().delete("k" + i, ConsistencyPolicy.STRONG);
+                // Through one node, so that the delete is stamped after the write: through two, an eventual write
+                // and a strong delete are concurrent, and last-writer-wins may keep the write.
+                Node node = cluster.node(i % 3);
+                node.store().put("k" + i, "v", ConsistencyPolicy.EVENTUAL);
+                node.store().delete("k" + i, ConsistencyPolicy.STRONG);
             }
+            // Every node applies every delete. (Waiting for all three to show 50 tombstones at one instant raced
+            // with the purge: a follower can apply the last deletes and the purge after them in one turn.)
+            long deletesCommitted = leader.status().commitIndex();
             await().atMost(Duration.ofSeconds(10)).until(() -> cluster.nodes().stream()
-                    .allMatch(node -> node.status().tombstones() == 50));
+                    .allMatch(node -> node.status().appliedIndex() >= deletesCommitted));
+            for (Node node : cluster.nodes()) {
+                for (int i = 0; i < 50; i++) {
+                    assertThat(node.store().get("k" + i, ConsistencyPolicy.EVENTUAL)).as("k%d on %s", i, node.id())
+                            .isEmpty();
+                }
+            }
             // The purge runs every 10 election timeouts (2 s here); give it a few rounds.
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodes().stream()
                     .allMatch(node -> node.status().tombstones() == 0));
