@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
+import java.lang.ref.SoftReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -33,7 +34,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
 
     private ArrayList<Entry> entries = new ArrayList<>();
     private TermAndVote termAndVote = new TermAndVote(0, null);
-    private MemorySnapshot snapshot;
+    private Snapshot snapshot;
     private long entryBytes;
     private final LinkedHashMap<PendingKey, ClientCommand> pending = new LinkedHashMap<>();
 
@@ -42,7 +43,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
     private TermAndVote syncedTermAndVote = termAndVote;
     private long rejoinTerm = NOT_REJOINING;
     private long syncedRejoinTerm = NOT_REJOINING;
-    private MemorySnapshot syncedSnapshot;
+    private Snapshot syncedSnapshot;
     private final LinkedHashMap<PendingKey, ClientCommand> syncedPending = new LinkedHashMap<>();
     /** Pending-write changes since the last sync (a value of {@code null} settles), so a sync costs what changed. */
     private final LinkedHashMap<PendingKey, ClientCommand> pendingChanges = new LinkedHashMap<>();
@@ -55,7 +56,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
     private final boolean backgroundSnapshots;
     /** Owner's thread only: a background snapshot is being written. */
     private boolean snapshotRunning;
-    private volatile MemorySnapshot finishedSnapshot;
+    private volatile Snapshot finishedSnapshot;
     private volatile Throwable snapshotFailure;
 
     /**
@@ -122,6 +123,86 @@ public final class InMemoryLog extends RetainedEntriesLog {
                 streams.add(new ByteArrayInputStream(chunk));
             }
             return new SequenceInputStream(Collections.enumeration(streams));
+        }
+    }
+
+    /**
+     * A snapshot this log took. It keeps the state machine's writer, an immutable image that shares the map's
+     * per-key arrays, rather than its bytes: a second copy of a large map in the heap (the bytes) was the largest
+     * cost of an in-memory node. The bytes are made when first read (a follower needs the snapshot, or a restart
+     * restores it) and held softly: the collector may drop them, and the next read makes them again from the image.
+     */
+    private static final class WrittenSnapshot implements Snapshot {
+        private final long index;
+        private final long term;
+        private final long size;
+        private final Snapshot.Writer writer;
+        private SoftReference<MemorySnapshot> bytes = new SoftReference<>(null);
+
+        WrittenSnapshot(long index, long term, Snapshot.Writer writer) {
+            this.index = index;
+            this.term = term;
+            this.writer = writer;
+            CountingStream counter = new CountingStream();
+            try {
+                writer.writeTo(counter);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            this.size = counter.count;
+        }
+
+        @Override
+        public long index() {
+            return index;
+        }
+
+        @Override
+        public long term() {
+            return term;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public synchronized byte[] read(long offset, int maxBytes) {
+            return bytes().read(offset, maxBytes);
+        }
+
+        @Override
+        public synchronized InputStream open() {
+            return bytes().open();
+        }
+
+        private MemorySnapshot bytes() {
+            MemorySnapshot made = bytes.get();
+            if (made == null) {
+                made = new MemorySnapshot(index, term, serialise(writer));
+                if (made.size() != size) {
+                    throw new IllegalStateException("the snapshot writer wrote " + size + " bytes, then "
+                            + made.size() + ": an image must write the same bytes each time");
+                }
+                bytes = new SoftReference<>(made);
+            }
+            return made;
+        }
+    }
+
+    /** Counts what is written to it, keeping nothing. */
+    private static final class CountingStream extends OutputStream {
+        private long count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
         }
     }
 
@@ -316,7 +397,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
             snapshotRunning = true;
             Thread thread = new Thread(() -> {
                 try {
-                    finishedSnapshot = new MemorySnapshot(index, term, serialise(writer));
+                    finishedSnapshot = new WrittenSnapshot(index, term, writer);
                 } catch (RuntimeException | Error e) {
                     snapshotFailure = e;
                 }
@@ -325,7 +406,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
             thread.start();
             return true;
         }
-        compact(new MemorySnapshot(index, term, serialise(writer)));
+        compact(new WrittenSnapshot(index, term, writer));
         return true;
     }
 
@@ -339,7 +420,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
         return out;
     }
 
-    private void compact(MemorySnapshot taken) {
+    private void compact(Snapshot taken) {
         compactionListener.accept(Collections.unmodifiableList(new ArrayList<>(
                 entries.subList(0, position(taken.index()) + 1))));
         compactTo(taken, true);
@@ -356,7 +437,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
             snapshotRunning = false;
             throw new IllegalStateException("writing a snapshot failed: " + failure, failure);
         }
-        MemorySnapshot done = finishedSnapshot;
+        Snapshot done = finishedSnapshot;
         if (done == null) {
             return;
         }
@@ -377,7 +458,7 @@ public final class InMemoryLog extends RetainedEntriesLog {
     }
 
     /** Makes {@code newSnapshot} the log's start, keeping the entries after it if {@code keepSuffix}. */
-    private void compactTo(MemorySnapshot newSnapshot, boolean keepSuffix) {
+    private void compactTo(Snapshot newSnapshot, boolean keepSuffix) {
         ArrayList<Entry> kept = new ArrayList<>();
         if (keepSuffix) {
             kept.addAll(entries.subList((int) Math.min(entries.size(), newSnapshot.index() - snapshotIndex()),

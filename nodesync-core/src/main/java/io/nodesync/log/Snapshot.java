@@ -33,7 +33,11 @@ public interface Snapshot {
      */
     InputStream open();
 
-    /** Serialises an immutable image of the state machine; may run on a thread other than the node loop's. */
+    /**
+     * Serialises an immutable image of the state machine; may run on a thread other than the node loop's, and more
+     * than once (the in-memory log counts the bytes first and makes them only when they are read): each call must
+     * write the same bytes.
+     */
     @FunctionalInterface
     interface Writer {
         /** Writes the image to {@code out} (not closing it). */

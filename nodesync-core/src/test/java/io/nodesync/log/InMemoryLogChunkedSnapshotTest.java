@@ -39,6 +39,35 @@ class InMemoryLogChunkedSnapshotTest {
     }
 
     @Test
+    void aTakenSnapshotKeepsItsImageAndMakesTheBytesOnlyWhenRead() {
+        InMemoryLog log = new InMemoryLog();
+        log.append(entries(1, 3, 1));
+        byte[] image = pattern(CHUNK + 3);
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(log.takeSnapshot(3, 1, out -> {
+            writes.incrementAndGet();
+            out.write(image);
+        })).isTrue();
+
+        Snapshot snapshot = log.snapshot();
+        assertThat(snapshot.size()).isEqualTo(image.length);
+        assertThat(writes).as("counted once, no bytes kept").hasValue(1);
+        assertThat(snapshot.read(CHUNK, 10)).isEqualTo(Arrays.copyOfRange(image, CHUNK, CHUNK + 3));
+        assertThat(readAll(snapshot)).isEqualTo(image);
+        assertThat(writes).as("made once, then held").hasValue(2);
+    }
+
+    @Test
+    void aWriterThatWritesOtherBytesTheSecondTimeIsRefused() {
+        InMemoryLog log = new InMemoryLog();
+        log.append(entries(1, 3, 1));
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        log.takeSnapshot(3, 1, out -> out.write(new byte[writes.incrementAndGet()]));
+        assertThatThrownBy(() -> log.snapshot().read(0, 10)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("same bytes each time");
+    }
+
+    @Test
     void imagesOfEverySizeAroundTheChunkBoundaryReadBackExactly() {
         for (int length : new int[] {0, 1, 255, 256, 257, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 2 * CHUNK + 7}) {
             InMemoryLog log = new InMemoryLog();
