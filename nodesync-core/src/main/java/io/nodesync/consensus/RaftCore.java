@@ -186,8 +186,6 @@ public final class RaftCore {
     // ReadIndex state (leader only).
     private long round;
     private boolean roundRequested;
-    /** Set while {@link #sendDeferredCommits} runs: commit news alone is sent then. */
-    private boolean sendingDeferredCommits;
     private final ArrayDeque<PendingRead> reads = new ArrayDeque<>();
     private final ArrayList<Long> readsAwaitingTermCommit = new ArrayList<>();
 
@@ -862,16 +860,11 @@ public final class RaftCore {
 
     /** Tells every follower that has not heard of the latest commit yet (see {@link #sendAppends}). */
     private void sendDeferredCommits() {
-        sendingDeferredCommits = true;
-        try {
-            for (Map.Entry<NodeId, Progress> entry : progress.entrySet()) {
-                Progress pr = entry.getValue();
-                if (pr.replicating && pr.commitSent < commitIndex) {
-                    sendAppends(entry.getKey());
-                }
+        for (Map.Entry<NodeId, Progress> entry : progress.entrySet()) {
+            Progress pr = entry.getValue();
+            if (pr.replicating && pr.commitSent < commitIndex) {
+                sendAppends(entry.getKey(), true);
             }
-        } finally {
-            sendingDeferredCommits = false;
         }
     }
 
@@ -888,6 +881,14 @@ public final class RaftCore {
 
     /** Sends what {@code peer} is missing, as far as the flow control allows. */
     private void sendAppends(NodeId peer) {
+        sendAppends(peer, progress.get(peer).waitsForCommit);
+    }
+
+    /**
+     * Sends what {@code peer} is missing; commit news with no entries to carry it goes only if {@code commitNewsAlone}
+     * (a replicating follower's is otherwise left for the next append or tick).
+     */
+    private void sendAppends(NodeId peer, boolean commitNewsAlone) {
         Progress pr = progress.get(peer);
         if (pr.next < log.firstIndex()) {
             sendSnapshotChunk(peer, pr); // the entries it needs are compacted away
@@ -907,7 +908,7 @@ public final class RaftCore {
             if (!hasEntries && !commitNews && !pr.replicating && pr.match == last) {
                 return;
             }
-            if (!hasEntries && pr.replicating && !pr.waitsForCommit && !sendingDeferredCommits) {
+            if (!hasEntries && pr.replicating && !commitNewsAlone) {
                 // Commit news alone rides on the next append, or goes at the next tick: sent at once, every write
                 // cost a second round of messages (an empty append and its answer per follower), which on a busy
                 // machine slowed the next write more than a follower's commit lag of up to a tick is worth.

@@ -1,7 +1,7 @@
 package io.nodesync.examples;
 
 import io.nodesync.Node;
-import io.nodesync.NodeBuilder;
+import io.nodesync.examples.bench.BenchCluster;
 import io.nodesync.NodeId;
 import io.nodesync.NodeListener;
 import io.nodesync.NodeSyncException;
@@ -243,11 +243,11 @@ final class DurabilityBenchmark {
     }
 
     private String writeRow(Path directory, String log, int clients) throws Exception {
-        List<TcpTransport> transports = new ArrayList<>();
-        List<Node> nodes = new ArrayList<>();
         ExecutorService threads = Executors.newFixedThreadPool(clients);
-        try {
-            Store store = startCluster(directory, log, transports, nodes).store();
+        FsyncPolicy fsync = log.equals("memory") ? null : FsyncPolicy.valueOf(log.toUpperCase(Locale.ROOT));
+        try (BenchCluster cluster = BenchCluster.start(3, fsync == null ? null : directory, fsync)) {
+            List<Node> nodes = cluster.nodes();
+            Store store = cluster.leader().store();
             String value = "v".repeat(options.valueBytes());
             Map<String, AtomicLong> errors = new ConcurrentSkipListMap<>();
             AtomicReference<String> firstError = new AtomicReference<>();
@@ -307,38 +307,9 @@ final class DurabilityBenchmark {
                     : row + System.lineSeparator() + "        errors " + errors + ", the first: " + firstError.get();
         } finally {
             threads.shutdownNow();
-            nodes.forEach(Node::close);
-            transports.forEach(TcpTransport::close); // covers transports whose node was never built
         }
     }
 
-    /** Starts nodes 1-3 over loopback TCP and returns the leader once all three agree on it. */
-    private static Node startCluster(Path directory, String log, List<TcpTransport> transports, List<Node> nodes)
-            throws IOException, InterruptedException {
-        List<NodeId> ids = List.of(NodeId.of(1), NodeId.of(2), NodeId.of(3));
-        TcpClusterExample.bindMesh(ids, transports);
-        for (int i = 0; i < ids.size(); i++) {
-            NodeId self = ids.get(i);
-            NodeBuilder builder = Node.builder().id(self).peers(ids.stream().filter(id -> !id.equals(self)).toList())
-                    .transport(transports.get(i));
-            if (!log.equals("memory")) {
-                builder.dataDirectory(directory.resolve("node-" + self))
-                        .fsync(FsyncPolicy.valueOf(log.toUpperCase(Locale.ROOT)));
-            }
-            nodes.add(builder.build().start());
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (Node candidate : nodes) {
-                if (candidate.status().isLeader() && nodes.stream()
-                        .allMatch(node -> candidate.id().equals(node.status().leader()))) {
-                    return candidate;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("no leader all three nodes agree on within 30 s");
-    }
 
     // ------------------------------------------------------------------------------------------ raw fsync
 

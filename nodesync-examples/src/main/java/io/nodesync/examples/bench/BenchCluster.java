@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Nodes started in this JVM for the benchmark, each on its own TCP transport on a loopback port the OS picks, each
  * serving the client dialects on that port as a node process does. Closing it closes every node and transport.
  */
-final class BenchCluster implements AutoCloseable {
+public final class BenchCluster implements AutoCloseable {
 
     private final List<TcpTransport> transports = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
@@ -31,7 +31,7 @@ final class BenchCluster implements AutoCloseable {
      * Starts {@code count} nodes; with a {@code dataDirectory}, each keeps a file log under it with {@code fsync}.
      * Returns once every node follows the same leader.
      */
-    static BenchCluster start(int count, Path dataDirectory, FsyncPolicy fsync) throws IOException,
+    public static BenchCluster start(int count, Path dataDirectory, FsyncPolicy fsync) throws IOException,
             InterruptedException {
         BenchCluster cluster = new BenchCluster();
         try {
@@ -115,17 +115,18 @@ final class BenchCluster implements AutoCloseable {
     }
 
     /** The current leader, waiting up to 30 s for one every node agrees on. */
-    Node leader() throws InterruptedException {
+    public Node leader() throws InterruptedException {
         awaitLeader(Duration.ofSeconds(30));
         return nodes.get(leaderIndex());
     }
 
     /** The client address of {@code node}. */
-    InetSocketAddress address(Node node) {
+    public InetSocketAddress address(Node node) {
         return transports.get(nodes.indexOf(node)).localAddress();
     }
 
-    List<Node> nodes() {
+    /** The nodes, in id order. */
+    public List<Node> nodes() {
         return nodes;
     }
 
