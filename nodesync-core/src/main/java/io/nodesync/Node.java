@@ -17,8 +17,9 @@ package io.nodesync;
  * node.store().put("greeting", "hello");
  * }</pre>
  *
- * <p><b>Threading.</b> All methods are thread-safe. Each node runs one loop thread that owns all of its state and
- * one callback thread that completes futures and calls listeners; {@link #status()} reads a snapshot published by
+ * <p><b>Threading.</b> All methods are thread-safe. Each node runs one loop thread that owns all of its state (its
+ * own, or its transport's event loop when the transport offers one, see {@link Transport#loopExecutor()}) and one
+ * callback thread that completes futures and calls listeners; {@link #status()} reads a snapshot published by
  * the loop after every turn and never waits.
  */
 public interface Node extends AutoCloseable {

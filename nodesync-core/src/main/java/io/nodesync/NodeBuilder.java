@@ -9,6 +9,7 @@ import io.nodesync.runtime.Clock;
 import io.nodesync.runtime.DefaultNode;
 import io.nodesync.runtime.NodeSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -40,6 +41,8 @@ public final class NodeBuilder {
     private Limits limits = Limits.DEFAULT;
     private Clock clock = Clock.system();
     private Long randomSeed;
+    private Duration blockingCallSpin = Runtime.getRuntime().availableProcessors() > 1
+            ? Duration.ofNanos(100_000) : Duration.ZERO;
     private boolean built;
 
     NodeBuilder() {
@@ -146,6 +149,22 @@ public final class NodeBuilder {
         return this;
     }
 
+    /**
+     * How long a blocking {@link Store} call busy-waits for its answer before it parks its thread; zero never spins.
+     * Waking a parked thread costs tens of microseconds on a virtual machine whose idle CPU has halted, about as much
+     * as a whole eventual write, so a short spin halves the latency of sequential blocking calls. Only one blocking
+     * call in the JVM spins at a time, and only when no other blocking call is waiting, so that many blocked threads
+     * never burn CPU the nodes need. Default: 100 us where there is more than one CPU, zero otherwise.
+     */
+    public NodeBuilder blockingCallSpin(Duration spin) {
+        Objects.requireNonNull(spin, "blocking call spin");
+        if (spin.isNegative() || spin.compareTo(Duration.ofMillis(10)) > 0) {
+            throw new IllegalArgumentException("blocking call spin must be between 0 and 10 ms, was " + spin);
+        }
+        this.blockingCallSpin = spin;
+        return this;
+    }
+
     /** Seeds the node's random source (election timeouts, session number), for reproducible runs. */
     public NodeBuilder randomSeed(long seed) {
         this.randomSeed = seed;
@@ -173,7 +192,7 @@ public final class NodeBuilder {
         }
         NodeSettings settings = new NodeSettings(id, peers, transport, nodeLog, election, consistency, timing, limits,
                 clock, seed, RaftCore.Options.DEFAULT.withSnapshotThreshold(snapshotThresholdBytes),
-                dataDirectory != null);
+                dataDirectory != null, blockingCallSpin);
         try {
             return new DefaultNode(settings);
         } catch (RuntimeException e) {

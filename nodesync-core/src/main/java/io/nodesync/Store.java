@@ -13,7 +13,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Threading.</b> Every method is thread-safe and non-blocking except the blocking ones, which wait at most
  * the node's request timeout plus a small margin. Futures complete on the node's callback thread, never on its node
- * loop, so a callback may call back into the store. Failures arrive as {@link QuorumNotReachedException},
+ * loop, so a callback may call back into the store; the one exception is a request made on the thread that runs the
+ * node's loop (its transport's event loop, for a node on a transport that hosts it), whose future completes on that
+ * same thread after the loop's turn. A blocking call on that thread throws {@link IllegalStateException}. Failures arrive as {@link QuorumNotReachedException},
  * {@link NodeClosedException} or {@link LimitExceededException}; bad arguments ({@code null} or empty keys,
  * {@code null} values) throw at once.
  *

@@ -1,6 +1,7 @@
 package io.nodesync;
 
 import io.nodesync.protocol.Message;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Carries {@link Message}s between nodes: message-shaped (one {@link #send}, one inbound handler), not one method
@@ -12,6 +13,11 @@ import io.nodesync.protocol.Message;
  *
  * <p><b>Threading.</b> {@link #send} is called from the node loop thread only. The inbound handler may be called
  * from any thread, concurrently; the node's handler only enqueues into its bounded inbox and never blocks.
+ *
+ * <p><b>Hosting the node.</b> A transport that reads its sockets on one event-loop thread may offer that thread to the
+ * node ({@link #loopExecutor()}). The node then runs its turns there, so a message goes from the socket to the
+ * replica, and from the replica to the socket, without waking another thread: on a loopback cluster those
+ * hand-overs cost more than the network itself.
  */
 public interface Transport extends AutoCloseable {
 
@@ -27,6 +33,24 @@ public interface Transport extends AutoCloseable {
 
     /** Sends a message to a peer, best effort, without blocking. */
     void send(NodeId to, Message message);
+
+    /**
+     * The executor the node should run its loop on, or {@code null} (the default) for a thread of the node's own. It
+     * must run its tasks one at a time, in order, on one thread, accept tasks that block on disk writes (the log's
+     * sync) and delayed tasks (the node's ticks), and keep running until this transport is closed. Messages this
+     * transport delivers on that thread reach the node without a thread hand-over.
+     */
+    default ScheduledExecutorService loopExecutor() {
+        return null;
+    }
+
+    /**
+     * Starts writing what {@link #send} queued so far, if the transport waits for the caller to finish before it
+     * writes. A node hosted on {@link #loopExecutor()} calls it before a turn blocks on the log's sync, so that its
+     * appends reach followers while its own disk write runs. The default does nothing.
+     */
+    default void flush() {
+    }
 
     /** Stops sending and delivering; releases threads and sockets. Idempotent. */
     @Override

@@ -28,7 +28,7 @@ public final class DefaultNode implements Node {
     public DefaultNode(NodeSettings settings) {
         this.settings = settings;
         this.loop = new NodeLoop(settings, listeners);
-        this.store = new DefaultStore(loop, settings.limits());
+        this.store = new DefaultStore(loop, settings.limits(), settings.blockingCallSpin());
     }
 
     @Override

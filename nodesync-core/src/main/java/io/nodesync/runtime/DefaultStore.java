@@ -6,21 +6,28 @@ import io.nodesync.Limits;
 import io.nodesync.Store;
 import io.nodesync.consensus.ClientRequest;
 import io.nodesync.consensus.ClientRequest.Op;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The {@link Store} facade: checks arguments on the caller's thread, then hands requests to the node loop. */
 final class DefaultStore implements Store {
 
+    /** Blocking calls waiting right now, in every node of the JVM: they share its CPUs. */
+    private static final AtomicInteger BLOCKED_CALLS = new AtomicInteger();
+
     private final NodeLoop loop;
     private final Limits limits;
+    private final long spinNanos;
     private final AtomicLong requestIds = new AtomicLong();
 
-    DefaultStore(NodeLoop loop, Limits limits) {
+    DefaultStore(NodeLoop loop, Limits limits, Duration blockingCallSpin) {
         this.loop = loop;
         this.limits = limits;
+        this.spinNanos = blockingCallSpin.toNanos();
     }
 
     @Override
@@ -45,7 +52,7 @@ final class DefaultStore implements Store {
     @SuppressWarnings("unchecked")
     public Optional<String> get(String key) {
         String problem = checkKey(key);
-        return (Optional<String>) Blocking.await(submit(Op.GET, key, null, null, null, problem, true));
+        return (Optional<String>) awaitBlocking(submit(Op.GET, key, null, null, null, problem, true));
     }
 
     @Override
@@ -53,7 +60,7 @@ final class DefaultStore implements Store {
     public Optional<String> get(String key, ConsistencyPolicy policy) {
         requirePolicy(policy, true);
         String problem = checkKey(key);
-        return (Optional<String>) Blocking.await(submit(Op.GET, key, null, null, policy, problem, true));
+        return (Optional<String>) awaitBlocking(submit(Op.GET, key, null, null, policy, problem, true));
     }
 
     @Override
@@ -77,14 +84,14 @@ final class DefaultStore implements Store {
     @Override
     public void put(String key, String value) {
         String problem = firstProblem(checkKey(key), checkValue(value, "value"));
-        Blocking.await(submit(Op.PUT, key, value, null, null, problem, true));
+        awaitBlocking(submit(Op.PUT, key, value, null, null, problem, true));
     }
 
     @Override
     public void put(String key, String value, ConsistencyPolicy policy) {
         requirePolicy(policy, true);
         String problem = firstProblem(checkKey(key), checkValue(value, "value"));
-        Blocking.await(submit(Op.PUT, key, value, null, policy, problem, true));
+        awaitBlocking(submit(Op.PUT, key, value, null, policy, problem, true));
     }
 
     @Override
@@ -107,13 +114,13 @@ final class DefaultStore implements Store {
 
     @Override
     public boolean delete(String key) {
-        return (Boolean) Blocking.await(submit(Op.DELETE, key, null, null, null, checkKey(key), true));
+        return (Boolean) awaitBlocking(submit(Op.DELETE, key, null, null, null, checkKey(key), true));
     }
 
     @Override
     public boolean delete(String key, ConsistencyPolicy policy) {
         requirePolicy(policy, true);
-        return (Boolean) Blocking.await(submit(Op.DELETE, key, null, null, policy, checkKey(key), true));
+        return (Boolean) awaitBlocking(submit(Op.DELETE, key, null, null, policy, checkKey(key), true));
     }
 
     @Override
@@ -129,7 +136,7 @@ final class DefaultStore implements Store {
     public boolean compareAndSet(String key, String expected, String newValue) {
         String problem = firstProblem(checkKey(key), expected == null ? null : checkValue(expected, "expected"),
                 checkValue(newValue, "new value"));
-        return (Boolean) Blocking.await(submit(Op.CAS, key, newValue, expected, ConsistencyPolicy.STRONG, problem,
+        return (Boolean) awaitBlocking(submit(Op.CAS, key, newValue, expected, ConsistencyPolicy.STRONG, problem,
                 true));
     }
 
@@ -154,6 +161,11 @@ final class DefaultStore implements Store {
      */
     private CompletableFuture<Object> submit(Op op, String key, String value, String expected,
             ConsistencyPolicy policy, String limitProblem, boolean blocking) {
+        if (blocking && loop.onLoopThread()) {
+            // The transport's event loop runs the node's turns too: waiting there would wait for itself.
+            throw new IllegalStateException("a blocking Store call on the thread that runs node " + loop.id()
+                    + "'s loop (its transport's event loop) would never return; use the async methods there");
+        }
         CompletableFuture<Object> future = blocking ? new LoopCompleted() : new CompletableFuture<>();
         if (limitProblem != null) {
             future.completeExceptionally(new LimitExceededException(limitProblem));
@@ -165,6 +177,25 @@ final class DefaultStore implements Store {
 
     /** A future only a blocked caller waits on: safe to complete on the node loop. */
     static final class LoopCompleted extends CompletableFuture<Object> {
+    }
+
+    /**
+     * Waits for a blocking call's future: busy for up to the configured spin, then parked. Only the one blocking call
+     * waiting in the JVM spins, so that with many blocked threads none burns a CPU the nodes need.
+     */
+    private Object awaitBlocking(CompletableFuture<Object> future) {
+        int waiting = BLOCKED_CALLS.incrementAndGet();
+        try {
+            if (waiting == 1 && spinNanos > 0) {
+                long deadline = System.nanoTime() + spinNanos;
+                while (!future.isDone() && System.nanoTime() - deadline < 0 && BLOCKED_CALLS.get() == 1) {
+                    Thread.onSpinWait();
+                }
+            }
+            return Blocking.await(future);
+        } finally {
+            BLOCKED_CALLS.decrementAndGet();
+        }
     }
 
     private static void requirePolicy(ConsistencyPolicy policy, boolean explicit) {

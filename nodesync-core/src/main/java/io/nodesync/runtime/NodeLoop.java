@@ -19,9 +19,15 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * the log, and only then hands over the turn's messages (sent on the transport) and completions (passed to the
  * callback thread: user code never runs on the loop). Broken invariants stop the node loudly: all pending futures
  * fail with {@link NodeClosedException} carrying the cause.
+ *
+ * <p><b>Where it runs.</b> On a thread of its own, or, when the transport offers one
+ * ({@link io.nodesync.Transport#loopExecutor()}), as tasks on the transport's event loop: then messages read from a
+ * socket join the inbox and wait for the next turn on the same thread, and the turn's messages are written on it,
+ * with no thread woken in between. Either way turns run one at a time on one thread.
  */
 final class NodeLoop implements ReplicaDriver.Output {
 
@@ -48,8 +59,12 @@ final class NodeLoop implements ReplicaDriver.Output {
     private record Inbound(NodeId from, Message message) {
     }
 
-    /** A client request waiting in the inbox, with the future to complete. */
-    record Submit(ClientRequest request, CompletableFuture<Object> future) {
+    /**
+     * A client request waiting in the inbox, with the future to complete; {@code fromLoopThread} when it was made on
+     * the thread that runs the loop (a client connection on the transport's event loop), whose future then completes
+     * on that thread, after the turn, instead of going through the callback thread and back.
+     */
+    record Submit(ClientRequest request, CompletableFuture<Object> future, boolean fromLoopThread) {
     }
 
     private final NodeSettings settings;
@@ -60,7 +75,18 @@ final class NodeLoop implements ReplicaDriver.Output {
     private final ArrayBlockingQueue<Object> inbox;
     private final CopyOnWriteArrayList<NodeListener> listeners;
     private final ExecutorService callbacks;
+    /** The loop's own thread; {@code null} when it runs on the transport's executor. */
     private final Thread thread;
+    /** The transport's executor the loop runs on; {@code null} when it has a thread of its own. */
+    private final ScheduledExecutorService host;
+    /** The host's thread, once its first task ran. */
+    private volatile Thread hostThread;
+    /** Whether a turn is queued on the host: many wake-ups before it runs make one turn. */
+    private final AtomicBoolean turnQueued = new AtomicBoolean();
+    private final Runnable hostedTurn = this::hostedTurn;
+    /** The host's timer for the next tick, and the tick time it was set for. Host thread only. */
+    private ScheduledFuture<?> tickTimer;
+    private long tickTimerAt;
     /** Joined on close: an executor reports termination slightly before its worker thread has ended. */
     private final List<Thread> callbackThreads = new CopyOnWriteArrayList<>();
     private final long tickNanos;
@@ -68,10 +94,13 @@ final class NodeLoop implements ReplicaDriver.Output {
 
     private final HashMap<Long, Submit> inFlight = new HashMap<>();
     private final ArrayList<Runnable> toCallback = new ArrayList<>();
+    /** Completions of requests made on the loop's own thread, run there once the turn is over. */
+    private final ArrayList<Runnable> afterTurn = new ArrayList<>();
     private final ArrayList<Object> batch = new ArrayList<>();
     private final java.util.function.Consumer<Replica> feedBatch = this::feedBatch;
 
     private volatile NodeStatus status;
+    private volatile boolean started;
     private volatile boolean running;
     private volatile Throwable failure;
 
@@ -100,43 +129,96 @@ final class NodeLoop implements ReplicaDriver.Output {
                     callbackThreads.add(callbackThread);
                     return callbackThread;
                 });
-        this.thread = new Thread(this::run, "nodesync-loop-" + id);
-        this.thread.setDaemon(true);
+        this.host = settings.transport().loopExecutor();
+        if (host == null) {
+            this.thread = new Thread(this::run, "nodesync-loop-" + id);
+            this.thread.setDaemon(true);
+        } else {
+            this.thread = null;
+        }
     }
 
     void start() {
         running = true;
         driver.nextTickAt(settings.clock().nanoTime() + tickNanos);
         settings.transport().start(id, this::onMessage);
-        thread.start();
+        started = true;
+        if (host == null) {
+            thread.start();
+        } else {
+            turnQueued.set(true);
+            host.execute(() -> {
+                hostThread = Thread.currentThread();
+                hostedTurn(); // arms the tick timer
+            });
+        }
     }
 
     /** Called by transport threads: enqueue or drop, never block. */
     private void onMessage(NodeId from, Message message) {
         if (!running || !inbox.offer(new Inbound(from, message))) {
             droppedMessages.incrementAndGet(); // as a full network buffer would; Raft re-sends what matters
+            return;
         }
+        if (host != null) {
+            try {
+                queueHostedTurn();
+            } catch (RejectedExecutionException closing) {
+                droppedMessages.incrementAndGet(); // the transport is closing: nothing runs turns any more
+            }
+        }
+    }
+
+    /** Queues a turn on the host unless one is queued already. From the host's own thread this wakes nobody. */
+    private void queueHostedTurn() {
+        if (turnQueued.compareAndSet(false, true)) {
+            try {
+                host.execute(hostedTurn);
+            } catch (RejectedExecutionException e) {
+                turnQueued.set(false);
+                throw e;
+            }
+        }
+    }
+
+    /** Whether the calling thread is the one that runs the loop's turns (so it must never wait for one). */
+    boolean onLoopThread() {
+        Thread current = Thread.currentThread();
+        return current == thread || current == hostThread;
     }
 
     /** Called by application threads: enqueue or fail fast. */
     void submit(ClientRequest request, CompletableFuture<Object> future) {
         if (!running) {
-            future.completeExceptionally(thread.getState() == Thread.State.NEW && failure == null
+            future.completeExceptionally(!started && failure == null
                     ? new NodeClosedException("node " + id + " is not started yet") : closedException());
             return;
         }
-        if (!inbox.offer(new Submit(request, future))) {
+        Submit submit = new Submit(request, future, onLoopThread());
+        if (!inbox.offer(submit)) {
             future.completeExceptionally(new LimitExceededException("node " + id + " inbox is full ("
                     + settings.limits().inboxCapacity() + " events); the node is overloaded, retry later"));
             return;
         }
-        if (!running && inbox.remove(new Submit(request, future))) {
+        boolean hostGone = false;
+        if (host != null) {
+            try {
+                queueHostedTurn();
+            } catch (RejectedExecutionException e) {
+                hostGone = true; // the transport was closed under the node: no turn will take it
+            }
+        }
+        if ((!running || hostGone) && inbox.remove(submit)) {
             future.completeExceptionally(closedException()); // closed while we enqueued: nobody will take it
         }
     }
 
     NodeStatus status() {
         return status;
+    }
+
+    NodeId id() {
+        return id;
     }
 
     boolean isRunning() {
@@ -175,11 +257,57 @@ final class NodeLoop implements ReplicaDriver.Output {
         }
     }
 
+    /** A turn run as a task on the host: whatever the inbox holds, and the ticks that are due. */
+    private void hostedTurn() {
+        turnQueued.set(false); // first: an event queued from now on queues another turn, so none is stranded
+        if (!running) {
+            return;
+        }
+        try {
+            inbox.drainTo(batch, MAX_EVENTS_PER_TURN);
+            turn();
+            if (!inbox.isEmpty()) {
+                queueHostedTurn(); // more than one turn's worth: the rest after the host's other work
+            }
+            armTickTimer();
+        } catch (RejectedExecutionException closing) {
+            // The transport is closing: its executor takes no more tasks, and the node is being closed with it.
+        } catch (Throwable t) {
+            failure = t;
+            running = false;
+            log.error("Node {} stopped: its loop hit a broken invariant", id, t);
+            shutdownFromLoop();
+        }
+    }
+
+    /** Makes sure the host runs a turn when the next tick is due. Host thread only. */
+    private void armTickTimer() {
+        long at = driver.nextTickAt();
+        if (tickTimer != null && tickTimerAt == at) {
+            return;
+        }
+        if (tickTimer != null) {
+            tickTimer.cancel(false);
+        }
+        long delay = Math.max(0, at - settings.clock().nanoTime());
+        tickTimerAt = at;
+        tickTimer = host.schedule(() -> {
+            tickTimer = null; // re-armed by the turn even if the timer fired a little before the tick was due
+            hostedTurn();
+        }, delay, TimeUnit.NANOSECONDS);
+    }
+
     /** One turn: the batch through the driver, then the turn's callbacks to the callback thread. */
     private void turn() {
         driver.turn(settings.clock().nanoTime(), settings.clock().currentTimeMillis(), feedBatch);
         batch.clear();
         status = driver.replica().status(); // again: the sync may have adopted a snapshot
+        if (!afterTurn.isEmpty()) {
+            for (Runnable completion : afterTurn) {
+                completion.run(); // the requester's own thread: its callbacks may submit more, which waits in the inbox
+            }
+            afterTurn.clear();
+        }
         if (!toCallback.isEmpty()) {
             List<Runnable> work = new ArrayList<>(toCallback);
             toCallback.clear();
@@ -222,12 +350,21 @@ final class NodeLoop implements ReplicaDriver.Output {
     }
 
     @Override
+    public void flushSends() {
+        if (host != null) {
+            settings.transport().flush(); // on the host, sends wait for the task to end unless pushed out
+        }
+    }
+
+    @Override
     public void completed(long requestId, Object result) {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
             Object value = submit.request().op() == ClientRequest.Op.GET ? Optional.ofNullable(result) : result;
             if (submit.future() instanceof DefaultStore.LoopCompleted) {
                 submit.future().complete(value); // only a blocked caller waits: it is woken, nothing runs here
+            } else if (submit.fromLoopThread()) {
+                afterTurn.add(() -> submit.future().complete(value));
             } else {
                 toCallback.add(() -> submit.future().complete(value));
             }
@@ -240,6 +377,8 @@ final class NodeLoop implements ReplicaDriver.Output {
         if (submit != null) {
             if (submit.future() instanceof DefaultStore.LoopCompleted) {
                 submit.future().completeExceptionally(error);
+            } else if (submit.fromLoopThread()) {
+                afterTurn.add(() -> submit.future().completeExceptionally(error));
             } else {
                 toCallback.add(() -> submit.future().completeExceptionally(error));
             }
@@ -278,7 +417,9 @@ final class NodeLoop implements ReplicaDriver.Output {
      */
     void close() {
         running = false;
-        if (thread.isAlive() && Thread.currentThread() != thread) {
+        if (host != null) {
+            closeHosted();
+        } else if (thread.isAlive() && Thread.currentThread() != thread) {
             inbox.offer(WAKE_UP); // if the inbox is full the loop is not waiting: it sees running == false at once
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(10));
@@ -290,7 +431,7 @@ final class NodeLoop implements ReplicaDriver.Output {
                 Thread.currentThread().interrupt();
             }
         }
-        if (!thread.isAlive()) {
+        if (host == null && !thread.isAlive()) {
             shutdownFromLoop(); // covers a loop that was never started
         }
         callbacks.shutdown();
@@ -308,6 +449,40 @@ final class NodeLoop implements ReplicaDriver.Output {
             }
         } catch (InterruptedException e) {
             callbacks.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Runs the shutdown on the host after any turn in progress, then closes the transport from this thread, so that
+     * its threads (the host's among them) have ended when this returns, unless this is the host's own thread.
+     */
+    private void closeHosted() {
+        if (!started || Thread.currentThread() == hostThread) {
+            shutdownFromLoop();
+        } else {
+            try {
+                host.submit(this::shutdownFromLoop).get(10, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException e) {
+                awaitHostTermination(); // the transport was closed first: wait out a turn still running
+                shutdownFromLoop();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("Node {}: its loop did not shut down cleanly on the transport's thread", id, e);
+                shutdownFromLoop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                shutdownFromLoop();
+            }
+        }
+        settings.transport().close();
+    }
+
+    private void awaitHostTermination() {
+        try {
+            if (!host.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("Node {}: the transport's executor did not stop within 10 s", id);
+            }
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
@@ -351,7 +526,9 @@ final class NodeLoop implements ReplicaDriver.Output {
             }
         }
         List<Runnable> pendingCallbacks = new ArrayList<>(toCallback);
+        pendingCallbacks.addAll(afterTurn);
         toCallback.clear();
+        afterTurn.clear();
         try {
             callbacks.execute(() -> {
                 pendingCallbacks.forEach(Runnable::run);

@@ -8,6 +8,7 @@ import io.nodesync.Timing;
 import io.nodesync.Transport;
 import io.nodesync.consensus.RaftCore;
 import io.nodesync.log.Log;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -26,10 +27,11 @@ import java.util.Objects;
  * @param randomSeed seed of the node's random source
  * @param raftOptions tuning of the Raft core
  * @param ownsLog whether the node opened its log itself (from a data directory) and so closes it when it closes
+ * @param blockingCallSpin how long a blocking store call busy-waits for its answer before it parks (zero: never)
  */
 public record NodeSettings(NodeId id, List<NodeId> peers, Transport transport, Log log, Election election,
         ConsistencyPolicy consistency, Timing timing, Limits limits, Clock clock, long randomSeed,
-        RaftCore.Options raftOptions, boolean ownsLog) {
+        RaftCore.Options raftOptions, boolean ownsLog, Duration blockingCallSpin) {
 
     /** Checks for nulls and copies the peers. */
     public NodeSettings {
@@ -43,5 +45,9 @@ public record NodeSettings(NodeId id, List<NodeId> peers, Transport transport, L
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(raftOptions, "raftOptions");
+        Objects.requireNonNull(blockingCallSpin, "blockingCallSpin");
+        if (blockingCallSpin.isNegative()) {
+            throw new IllegalArgumentException("blockingCallSpin must not be negative, was " + blockingCallSpin);
+        }
     }
 }

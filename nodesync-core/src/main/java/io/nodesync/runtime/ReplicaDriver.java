@@ -47,6 +47,13 @@ public final class ReplicaDriver implements Replica.Effects {
          */
         default void beforeEffects() {
         }
+
+        /**
+         * The messages sent so far should leave now rather than when the turn ends: the turn is about to sync the
+         * log, which may wait for a disk.
+         */
+        default void flushSends() {
+        }
     }
 
     private record Outbound(NodeId to, Message message) {
@@ -126,6 +133,7 @@ public final class ReplicaDriver implements Replica.Effects {
         output.beforeEffects();
         if (appendsBeforeSync) {
             sendAppendEntriesEarly();
+            output.flushSends();
         }
         if (!acknowledgeBeforeDurable || random.nextInt(4) == 0) {
             log.sync(); // with the planted bug, only now and then: promises go out before they are durable

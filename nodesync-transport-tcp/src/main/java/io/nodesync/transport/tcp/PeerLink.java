@@ -122,6 +122,13 @@ final class PeerLink {
         }
     }
 
+    /** Writes what is queued now; on the link's event loop only (the node's turn, before it blocks on a sync). */
+    void drainNow() {
+        if (!queue.isEmpty()) {
+            drain();
+        }
+    }
+
     private void drain() {
         // Cleared first: a frame offered from now on schedules another drain, so none is stranded.
         drainScheduled.set(false);
@@ -218,6 +225,7 @@ final class PeerLink {
             return;
         }
         channel = ch;
+        transport.track(ch);
         connectedAtNanos = System.nanoTime();
         if (unreachableReported) {
             LOG.info("Connected to peer {} at {} again", peer, address);

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * is called on Netty event loop threads, possibly several at once for different peers. {@link #close()} is
  * idempotent and, unless called from one of this transport's own event loop threads, returns once every socket is
  * closed and every thread of the transport has ended.
+ *
+ * <p><b>One thread for the node and its sockets.</b> By default the transport has one event loop thread, and offers it
+ * to the node ({@link #loopExecutor()}): the node's turns run on the thread that reads its sockets, and the
+ * messages a turn sends are written by that thread when the turn ends (or before the log's sync, on
+ * {@link #flush()}). So a message crosses no thread hand-over inside a node, which on loopback costs more than the
+ * network. With more I/O threads ({@link Builder#ioThreads}), connections on the others hand their messages over.
  *
  * <pre>{@code
  * TcpTransport transport = TcpTransport.builder(NodeId.of("5000"))
@@ -106,7 +114,14 @@ public final class TcpTransport implements Transport {
     private final ConcurrentHashMap<NodeId, InetSocketAddress> peerAddresses;
     private final ConcurrentHashMap<NodeId, PeerLink> links = new ConcurrentHashMap<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    /**
+     * Every open channel (listening, accepted, outbound), closed explicitly on {@link #close()}: shutting the event
+     * loop down from its own thread ends the thread but leaves the sockets open (the port stays bound).
+     */
+    private final java.util.Set<Channel> openChannels = ConcurrentHashMap.newKeySet();
     private final EventLoopGroup group;
+    /** The event loop offered to the node, which also carries every outbound peer link. */
+    private final EventLoop hostLoop;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Transport.Inbound inbound;
@@ -140,6 +155,7 @@ public final class TcpTransport implements Transport {
             return thread;
         };
         this.group = new MultiThreadIoEventLoopGroup(builder.ioThreads, tracked, io.handlerFactory());
+        this.hostLoop = (EventLoop) group.next();
     }
 
     /** A builder for the transport of node {@code self}. */
@@ -153,7 +169,8 @@ public final class TcpTransport implements Transport {
      *
      * <p>Defaults: listen on {@code 127.0.0.1:0} (a port the OS picks), no peers, outgoing connections from any
      * local address, 16 MiB frames, 32 MiB queued per peer, 2 s connect timeout, reconnect backoff from 50 ms
-     * doubling to 2 s, 30 s idle timeout, 2 I/O threads, epoll where available, no client dialects.
+     * doubling to 2 s, 30 s idle timeout, 1 I/O thread (which also runs the node), epoll where available, no client
+     * dialects.
      */
     public static final class Builder {
         private final NodeId self;
@@ -166,7 +183,7 @@ public final class TcpTransport implements Transport {
         private Duration reconnectBackoffBase = Duration.ofMillis(50);
         private Duration reconnectBackoffMax = Duration.ofSeconds(2);
         private Duration idleTimeout = Duration.ofSeconds(30);
-        private int ioThreads = 2;
+        private int ioThreads = 1;
         private boolean preferNativeTransport = true;
         private ClientDialect lineDialect;
         private ClientDialect respDialect;
@@ -269,7 +286,12 @@ public final class TcpTransport implements Transport {
             return this;
         }
 
-        /** The number of Netty event loop threads (accepting, reading and writing); 1 or more. */
+        /**
+         * The number of Netty event loop threads (accepting, reading and writing); 1 or more. The first also runs
+         * the node's loop and writes to every peer; inbound connections are spread over all of them, and those on
+         * the others hand their messages over to it. One (the default) is fastest for a node with a handful of
+         * peers and clients; more may help a node serving many client connections on many cores.
+         */
         public Builder ioThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("need at least one I/O thread, got " + threads);
@@ -339,6 +361,7 @@ public final class TcpTransport implements Transport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        track(channel);
                         channel.pipeline()
                                 .addLast(ClientDialect.IDLE_HANDLER,
                                         new ReadTimeoutHandler(idleTimeoutMillis, TimeUnit.MILLISECONDS))
@@ -353,6 +376,7 @@ public final class TcpTransport implements Transport {
                     + (cause == null ? "unknown cause" : cause.getMessage()), cause);
             throw failure;
         }
+        track(binding.channel());
         localAddress = (InetSocketAddress) binding.channel().localAddress();
         LOG.info("Node {} listening on {} ({})", self, localAddress, io.name());
     }
@@ -400,7 +424,7 @@ public final class TcpTransport implements Transport {
                 return;
             }
             link = links.computeIfAbsent(to,
-                    peer -> new PeerLink(this, peer, group.next(), WireCodec.encodeHandshake(self, peer)));
+                    peer -> new PeerLink(this, peer, hostLoop, WireCodec.encodeHandshake(self, peer)));
         }
         if (link.inBackoff()) {
             dropped.increment(); // decided before encoding: an unreachable peer costs next to nothing
@@ -420,19 +444,42 @@ public final class TcpTransport implements Transport {
     }
 
     /**
+     * The event loop the node runs its turns on: every outbound peer link and, with one I/O thread, every connection
+     * lives on it, so the node's messages are read and written without a thread hand-over.
+     */
+    @Override
+    public ScheduledExecutorService loopExecutor() {
+        return hostLoop;
+    }
+
+    /**
+     * On the node's event loop, writes what {@link #send} queued so far at once instead of when the current task
+     * ends. Elsewhere the event loop is writing already, and this does nothing.
+     */
+    @Override
+    public void flush() {
+        if (hostLoop.inEventLoop()) {
+            links.values().forEach(PeerLink::drainNow);
+        }
+    }
+
+    /**
      * Closes the listening socket and every connection and stops the event loops; queued messages are dropped and
      * no more messages are delivered. Waits (up to 10 s) for every thread of this transport to end, unless called on
-     * one of them. Idempotent.
+     * one of them. Idempotent: a later call from another thread waits too, for a close begun on an event loop.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        if (closed.compareAndSet(false, true)) {
+            inbound = null;
+            for (Channel channel : openChannels) {
+                channel.close(); // at once on the event loop; from elsewhere queued ahead of the shutdown
+            }
+            // Quiet period 0: nothing is worth waiting for once the node is going away. Shutting the loops down
+            // closes every channel registered with them, the listening one included.
+            group.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         }
-        inbound = null;
-        // Quiet period 0: nothing is worth waiting for once the node is going away. Shutting the loops down closes
-        // every channel registered with them, the listening one included.
-        Future<?> termination = group.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        Future<?> termination = group.terminationFuture();
         if (onOwnEventLoop()) {
             return; // a loop cannot wait for itself to end
         }
@@ -559,6 +606,15 @@ public final class TcpTransport implements Transport {
 
     ClientDialect respDialect() {
         return respDialect;
+    }
+
+    /** Remembers an open channel until it closes, so that {@link #close()} closes it for sure. */
+    void track(Channel channel) {
+        openChannels.add(channel);
+        channel.closeFuture().addListener(closed -> openChannels.remove(channel));
+        if (isClosed()) {
+            channel.close(); // opened while the transport was closing
+        }
     }
 
     void countSent() {
