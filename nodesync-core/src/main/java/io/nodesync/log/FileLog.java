@@ -516,6 +516,7 @@ public final class FileLog extends RetainedEntriesLog {
         if (last != null && index > last.firstIndex()
                 && last.size() + segmentBuffer.size() >= options.segmentBytes()) {
             writeSegmentBuffer();
+            last.trimToRecords(); // only the last segment may end in zeros
             // Forced before the next segment gets anything: recovery must never see a later segment whose
             // predecessor lost its tail.
             if (forces) {
@@ -543,6 +544,7 @@ public final class FileLog extends RetainedEntriesLog {
         Segment last = segments.get(segments.size() - 1);
         ByteBuffer bytes = segmentBuffer.contents();
         int size = bytes.remaining();
+        last.allocateFor(size, options.segmentBytes());
         LogFiles.writeFully(last.channel(), bytes, last.size());
         last.grew(size);
         segmentBuffer.clear();
@@ -968,7 +970,7 @@ public final class FileLog extends RetainedEntriesLog {
                 case BATCH:
                     List<FileChannel> channels = new ArrayList<>();
                     for (Segment segment : unforcedSegments) {
-                        segment.forceIfTruncated(); // rare; the flusher forces data only
+                        segment.forceIfLengthChanged(); // once a chunk; the flusher forces data only
                         channels.add(segment.channel());
                     }
                     if (pendingUnforced) {
@@ -1047,6 +1049,9 @@ public final class FileLog extends RetainedEntriesLog {
         persistStateIfChanged();
         writePendingWrites();
         writeSegmentBuffer();
+        if (!segments.isEmpty()) {
+            segments.get(segments.size() - 1).trimToRecords(); // a clean restart finds no zero-filled tail
+        }
         if (forces) {
             for (Segment segment : segments) {
                 segment.force();

@@ -347,4 +347,67 @@ class FileLogRecoveryTest {
         assertThat(e.file()).isEqualTo(pending);
         assertThat(e.offset()).isZero();
     }
+
+    // ------------------------------------------------------------------------------------------ space allocated ahead
+
+    /** Copies the log's files as they are on disk now, as a crash of the process would leave them. */
+    private Path crashImage(String name) throws IOException {
+        Path image = tmp.resolve(name);
+        Files.createDirectories(image);
+        try (var files = Files.list(dir())) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, image.resolve(file.getFileName()));
+            }
+        }
+        return image;
+    }
+
+    @Test
+    void theLastSegmentIsAllocatedAheadAndACleanCloseCutsTheZerosOff() throws IOException {
+        Path segment;
+        try (FileLog log = open()) {
+            log.append(entries(1, 5, 1));
+            log.sync();
+            segment = segmentFiles(dir()).get(0);
+            assertThat(Files.size(segment)).isEqualTo(Segment.ALLOCATION_CHUNK_BYTES);
+        }
+        byte[] closed = Files.readAllBytes(segment);
+        assertThat(recordStarts(closed)).as("five records, then the end of the file").hasSize(5);
+        try (CapturedStderr stderr = new CapturedStderr(); FileLog log = open()) {
+            assertThat(log.lastIndex()).isEqualTo(5);
+            assertThat(stderr.text()).doesNotContain("WARN");
+        }
+        assertThat(Files.size(segment)).isEqualTo(closed.length);
+    }
+
+    @Test
+    void aCrashLeavesZerosAheadThatRecoveryCutsOffKeepingEverySyncedEntry() throws IOException {
+        Path image;
+        try (FileLog log = openWithSegments(700)) { // several segments: only the last may end in zeros
+            log.append(entries(1, 40, 1));
+            log.sync();
+            image = crashImage("crashed");
+        }
+        List<Path> segments = segmentFiles(image);
+        assertThat(segments).hasSizeGreaterThan(2);
+        Path last = segments.get(segments.size() - 1);
+        byte[] lastBytes = Files.readAllBytes(last);
+        assertThat(lastBytes[lastBytes.length - 1]).as("zeros allocated ahead").isZero();
+        for (Path earlier : segments.subList(0, segments.size() - 1)) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(earlier));
+            // Zeros would read as records of length 0: every record having a length means none follow the records.
+            assertThat(recordStarts(bytes.array())).as("%s is cut back to its records", earlier)
+                    .allSatisfy(start -> assertThat(bytes.getInt(start)).isPositive());
+        }
+        try (CapturedStderr stderr = new CapturedStderr();
+                FileLog log = FileLog.open(image, NODE, FileLog.Options.defaults().withSegmentBytes(700))) {
+            assertThat(log.entries(1, 100, Long.MAX_VALUE)).isEqualTo(entries(1, 40, 1));
+            assertThat(stderr.text()).contains("zero-filled tail").contains(last.getFileName().toString());
+            log.append(entries(41, 60, 1));
+            log.sync();
+        }
+        try (FileLog log = FileLog.open(image, NODE, FileLog.Options.defaults().withSegmentBytes(700))) {
+            assertThat(log.entries(1, 100, Long.MAX_VALUE)).isEqualTo(entries(1, 60, 1));
+        }
+    }
 }
