@@ -175,9 +175,13 @@ public final class Benchmark {
         String mode = "strong/fsync=" + options.fsync().name().toLowerCase(Locale.ROOT);
         try {
             double fsync = rawFsyncNanos(directory);
+            double sharedDisk = secondOfThreeConcurrentFsyncsNanos(directory);
             facts.add(String.format(Locale.ROOT, "durable rows (%s): file logs in %s; raw fsync of a 4 KiB append "
-                    + "there: p50 %.1f us", mode, directory, fsync / 1000));
-            progress.printf(Locale.ROOT, "raw fsync p50: %.1f us%n", fsync / 1000);
+                    + "there: p50 %.1f us; three at once, each a 4 KiB write into allocated space as the nodes' "
+                    + "logs do (a commit needs two): the second done p50 %.1f us", mode, directory, fsync / 1000,
+                    sharedDisk / 1000));
+            progress.printf(Locale.ROOT, "raw fsync p50: %.1f us; second of three at once: %.1f us%n", fsync / 1000,
+                    sharedDisk / 1000);
             try (BenchCluster cluster = BenchCluster.start(options.nodes(), directory, options.fsync())) {
                 load(cluster);
                 warmUp(cluster, List.of("put"));
@@ -666,6 +670,64 @@ public final class Benchmark {
             Files.deleteIfExists(probe);
         }
         return new BenchRow("fsync", "-", "force", 1, forces, 0, 0).percentileNanos(50);
+    }
+
+    /**
+     * The p50 of the time until the second of three concurrent 4 KiB write-and-force calls, each into its own file's
+     * allocated space, is done: what a strong write waits for when three nodes' logs share one disk.
+     */
+    private static double secondOfThreeConcurrentFsyncsNanos(Path directory) throws IOException {
+        int files = 3;
+        int rounds = 300;
+        List<FileChannel> channels = new ArrayList<>();
+        ExecutorService writers = Executors.newFixedThreadPool(files, runnable -> {
+            Thread thread = new Thread(runnable, "nodesync-bench-fsync-probe");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long[] second = new long[rounds];
+        try {
+            for (int i = 0; i < files; i++) {
+                FileChannel channel = FileChannel.open(directory.resolve("fsync-probe-" + i), StandardOpenOption.CREATE,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                channels.add(channel);
+                ByteBuffer zeros = ByteBuffer.allocate(4096);
+                for (int block = 0; block < rounds; block++) {
+                    channel.write(zeros.clear());
+                }
+                channel.force(true); // allocated and its length durable, as a log segment's space ahead is
+            }
+            for (int round = 0; round < rounds; round++) {
+                long started = System.nanoTime();
+                long position = round * 4096L;
+                List<Future<Long>> done = new ArrayList<>();
+                for (FileChannel channel : channels) {
+                    done.add(writers.submit(() -> {
+                        channel.write(ByteBuffer.allocate(4096), position);
+                        channel.force(false);
+                        return System.nanoTime() - started;
+                    }));
+                }
+                long[] finished = new long[files];
+                for (int i = 0; i < files; i++) {
+                    finished[i] = done.get(i).get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+                Arrays.sort(finished);
+                second[round] = finished[1];
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while probing fsync", e);
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            throw new IOException("the concurrent fsync probe failed: " + e, e);
+        } finally {
+            writers.shutdownNow();
+            for (int i = 0; i < channels.size(); i++) {
+                channels.get(i).close();
+                Files.deleteIfExists(directory.resolve("fsync-probe-" + i));
+            }
+        }
+        return new BenchRow("fsync", "-", "force", 1, second, 0, 0).percentileNanos(50);
     }
 
     private static void deleteTree(Path root) throws IOException {
