@@ -19,7 +19,8 @@ package io.nodesync;
  *
  * <p><b>Threading.</b> All methods are thread-safe. Each node runs one loop thread that owns all of its state (its
  * own, or its transport's event loop when the transport offers one, see {@link Transport#loopExecutor()}) and one
- * callback thread that completes futures and calls listeners; {@link #status()} reads a snapshot published by
+ * callback thread that completes futures (but those of requests made on the loop's own thread, see {@link Store})
+ * and calls listeners; {@link #status()} reads a snapshot published by
  * the loop after every turn and never waits.
  */
 public interface Node extends AutoCloseable {

@@ -26,6 +26,15 @@ public interface Transport extends AutoCloseable {
     interface Inbound {
         /** A message from {@code from} arrived. Must not block. */
         void receive(NodeId from, Message message);
+
+        /**
+         * The transport was closed and delivers nothing more. A transport that hosts the node
+         * ({@link #loopExecutor()}) calls it as the last task it runs, so that the node can stop rather than wait for
+         * turns that will never come; a closed transport that hosts nothing may call it on any thread, or not at all.
+         * The default does nothing.
+         */
+        default void transportClosed() {
+        }
     }
 
     /** Starts delivering messages addressed to {@code self} to {@code inbound}. Called once, before any send. */

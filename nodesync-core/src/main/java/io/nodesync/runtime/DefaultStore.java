@@ -146,6 +146,12 @@ final class DefaultStore implements Store {
     }
 
     @Override
+    public void setConsistency(ConsistencyPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        awaitBlocking(submit(Op.SET_MODE, null, policy.wireName(), null, null, null, true));
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public CompletableFuture<Void> setConsistencyAsync(ConsistencyPolicy policy) {
         Objects.requireNonNull(policy, "policy");
@@ -157,7 +163,8 @@ final class DefaultStore implements Store {
      * Hands a request to the loop. A blocking call's future never leaves this class, so nothing but the waiting
      * caller depends on it: the loop completes it itself ({@link LoopCompleted}), which saves the hop through the
      * callback thread. Futures returned to the application are completed on the callback thread, so that its
-     * callbacks never run on the loop.
+     * callbacks never run on the loop, except those asked for on the loop's own thread (see {@link NodeLoop}).
+     * Every blocking method of {@link Store} is overridden here, so that none can wait on the loop's own thread.
      */
     private CompletableFuture<Object> submit(Op op, String key, String value, String expected,
             ConsistencyPolicy policy, String limitProblem, boolean blocking) {

@@ -6,6 +6,7 @@ import io.nodesync.NodeId;
 import io.nodesync.NodeListener;
 import io.nodesync.NodeStatus;
 import io.nodesync.NodeSyncException;
+import io.nodesync.Transport;
 import io.nodesync.consensus.ClientRequest;
 import io.nodesync.consensus.Replica;
 import io.nodesync.consensus.ReplicaConfig;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each turn it drains everything queued in its bounded inbox (so many requests become one append and one round
  * of messages) and runs it through the {@link ReplicaDriver}, which feeds the replica its inputs and due ticks, syncs
  * the log, and only then hands over the turn's messages (sent on the transport) and completions (passed to the
- * callback thread: user code never runs on the loop). Broken invariants stop the node loudly: all pending futures
+ * callback thread: application code never runs on the loop, except the callbacks of requests made on the loop's own
+ * thread, which was running that code anyway). Broken invariants stop the node loudly: all pending futures
  * fail with {@link NodeClosedException} carrying the cause.
  *
  * <p><b>Where it runs.</b> On a thread of its own, or, when the transport offers one
@@ -121,7 +123,8 @@ final class NodeLoop implements ReplicaDriver.Output {
                 settings.clock().nanoTime() + tickNanos, this);
         this.driver.appendsBeforeSync(settings.log().syncWaitsForDevice());
         this.status = driver.replica().status();
-        // Futures complete here, one task per turn, so user callbacks never run on (or stall) the node loop.
+        // Futures complete here, one task per turn, so application callbacks never run on (or stall) the node loop.
+        // (Requests made on the loop's own thread complete there, after the turn: see Submit.fromLoopThread.)
         this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 runnable -> {
                     Thread callbackThread = new Thread(runnable, "nodesync-callback-" + id);
@@ -141,7 +144,17 @@ final class NodeLoop implements ReplicaDriver.Output {
     void start() {
         running = true;
         driver.nextTickAt(settings.clock().nanoTime() + tickNanos);
-        settings.transport().start(id, this::onMessage);
+        settings.transport().start(id, new Transport.Inbound() {
+            @Override
+            public void receive(NodeId from, Message message) {
+                onMessage(from, message);
+            }
+
+            @Override
+            public void transportClosed() {
+                onTransportClosed();
+            }
+        });
         started = true;
         if (host == null) {
             thread.start();
@@ -167,6 +180,21 @@ final class NodeLoop implements ReplicaDriver.Output {
                 droppedMessages.incrementAndGet(); // the transport is closing: nothing runs turns any more
             }
         }
+    }
+
+    /**
+     * The transport was closed under the node. A node hosted on it has nothing left to run its turns or ticks, so it
+     * stops here (on the host's last task), failing what waits rather than leaving it to hang; a node with a thread of
+     * its own goes on, its messages dropped, and its requests time out as in any partition.
+     */
+    private void onTransportClosed() {
+        if (host == null || !running) {
+            return;
+        }
+        running = false;
+        failure = new IllegalStateException("the transport of node " + id + " was closed while the node ran");
+        log.warn("Node {} stopped: its transport was closed under it", id);
+        shutdownFromLoop();
     }
 
     /** Queues a turn on the host unless one is queued already. From the host's own thread this wakes nobody. */
@@ -303,10 +331,12 @@ final class NodeLoop implements ReplicaDriver.Output {
         batch.clear();
         status = driver.replica().status(); // again: the sync may have adopted a snapshot
         if (!afterTurn.isEmpty()) {
-            for (Runnable completion : afterTurn) {
+            // A copy: a callback may close the node, whose shutdown takes what is left in the list.
+            List<Runnable> completions = new ArrayList<>(afterTurn);
+            afterTurn.clear();
+            for (Runnable completion : completions) {
                 completion.run(); // the requester's own thread: its callbacks may submit more, which waits in the inbox
             }
-            afterTurn.clear();
         }
         if (!toCallback.isEmpty()) {
             List<Runnable> work = new ArrayList<>(toCallback);
@@ -461,20 +491,53 @@ final class NodeLoop implements ReplicaDriver.Output {
         if (!started || Thread.currentThread() == hostThread) {
             shutdownFromLoop();
         } else {
+            java.util.concurrent.Future<?> done;
             try {
-                host.submit(this::shutdownFromLoop).get(10, TimeUnit.SECONDS);
+                done = host.submit(this::shutdownFromLoop);
             } catch (RejectedExecutionException e) {
-                awaitHostTermination(); // the transport was closed first: wait out a turn still running
+                awaitHostTermination(); // the transport was closed first: wait out a task still running
                 shutdownFromLoop();
-            } catch (ExecutionException | TimeoutException e) {
-                log.warn("Node {}: its loop did not shut down cleanly on the transport's thread", id, e);
-                shutdownFromLoop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                shutdownFromLoop();
+                settings.transport().close();
+                return;
             }
+            awaitShutdownTask(done);
         }
         settings.transport().close();
+    }
+
+    /**
+     * Waits (up to 10 s, through interrupts, which it keeps) for the shutdown queued on the host. Never runs the
+     * shutdown here while a turn may still be using what it releases: if the turn does not end in time, the
+     * transport's close stops the host and the queued shutdown runs when the turn returns.
+     */
+    private void awaitShutdownTask(java.util.concurrent.Future<?> done) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    log.warn("Node {}: its loop did not end its turn within 10 s of close; closing its transport", id);
+                    return;
+                } catch (ExecutionException e) {
+                    log.warn("Node {}: its shutdown failed on the transport's thread", id, e.getCause());
+                    return;
+                } catch (RuntimeException e) {
+                    // Refused to wait (the executor's own thread, before the loop learnt it is that thread): no turn
+                    // runs while this task does, so the shutdown runs here.
+                    shutdownFromLoop();
+                    return;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void awaitHostTermination() {

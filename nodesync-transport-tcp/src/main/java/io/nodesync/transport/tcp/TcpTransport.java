@@ -471,7 +471,11 @@ public final class TcpTransport implements Transport {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            Transport.Inbound handler = inbound;
             inbound = null;
+            if (handler != null) {
+                tellClosed(handler);
+            }
             for (Channel channel : openChannels) {
                 channel.close(); // at once on the event loop; from elsewhere queued ahead of the shutdown
             }
@@ -505,6 +509,26 @@ public final class TcpTransport implements Transport {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Tells the node, on the event loop it runs on and ahead of the shutdown, that nothing will run it any more. */
+    private void tellClosed(Transport.Inbound handler) {
+        Runnable tell = () -> {
+            try {
+                handler.transportClosed();
+            } catch (RuntimeException e) {
+                LOG.error("Node {}: the inbound handler failed on the transport's close", self, e);
+            }
+        };
+        if (hostLoop.inEventLoop()) {
+            tell.run();
+        } else {
+            try {
+                hostLoop.execute(tell); // queued before the shutdown below, so it runs before the loop ends
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                tell.run(); // the loop is gone already
+            }
         }
     }
 

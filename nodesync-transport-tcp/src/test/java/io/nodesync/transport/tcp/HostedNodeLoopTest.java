@@ -3,10 +3,12 @@ package io.nodesync.transport.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nodesync.ConsistencyPolicy;
 import io.nodesync.Node;
 import io.nodesync.NodeClosedException;
 import io.nodesync.NodeId;
 import io.nodesync.Role;
+import io.nodesync.Timing;
 import io.nodesync.testing.LocalCluster;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -83,6 +85,10 @@ class HostedNodeLoopTest {
                 .get(WAIT_SECONDS, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("async");
+        assertThatThrownBy(() -> transport.loopExecutor()
+                .submit(() -> node.store().setConsistency(ConsistencyPolicy.EVENTUAL))
+                .get(WAIT_SECONDS, TimeUnit.SECONDS))
+                .cause().isInstanceOf(IllegalStateException.class);
         assertThat(node.isRunning()).isTrue();
     }
 
@@ -119,17 +125,37 @@ class HostedNodeLoopTest {
     }
 
     @Test
-    void closingTheTransportFirstLeavesTheNodeClosableAndItsCallersAnswered() throws Exception {
-        startSingleNode();
+    void closingTheTransportFirstStopsTheNodeAndAnswersItsWaitingCallers() throws Exception {
+        // Two peers that do not exist: the node never leads, so its write waits; its own timeout is a minute away.
+        transport = TcpTesting.transport(ID).peer(NodeId.of("2"), TcpTesting.deadAddress())
+                .peer(NodeId.of("3"), TcpTesting.deadAddress()).bind();
+        node = Node.builder().id(ID).peers("2", "3").transport(transport)
+                .timing(new Timing(Duration.ofMillis(10), 5, 30, 30, 6000)).build().start();
+        CompletableFuture<Void> waiting = node.store().putAsync("k", "v");
         Thread eventLoop = eventLoopThread();
+
         transport.close();
+
         assertThat(eventLoop.isAlive()).isFalse();
-        // Nothing runs the node's turns any more: a request fails at once rather than waiting for its timeout.
-        CompletableFuture<Optional<String>> orphan = node.store().getAsync("k");
-        assertThatThrownBy(() -> orphan.get(WAIT_SECONDS, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> waiting.get(WAIT_SECONDS, TimeUnit.SECONDS))
+                .cause().isInstanceOf(NodeClosedException.class).hasMessageContaining("transport");
+        assertThat(node.isRunning()).isFalse();
+        CompletableFuture<Optional<String>> later = node.store().getAsync("k");
+        assertThatThrownBy(() -> later.get(WAIT_SECONDS, TimeUnit.SECONDS))
                 .cause().isInstanceOf(NodeClosedException.class);
         node.close();
+    }
+
+    @Test
+    void aCallbackOnTheEventLoopMayCloseTheNode() throws Exception {
+        startSingleNode();
+        CompletableFuture<Void> closedFromCallback = transport.loopExecutor()
+                .submit(() -> node.store().putAsync("k", "v").thenRun(node::close))
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
+        closedFromCallback.get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(node.isRunning()).isFalse();
+        assertThatThrownBy(() -> node.store().put("k", "w")).isInstanceOf(NodeClosedException.class)
+                .hasMessage("node " + ID + " is closed"); // a plain close, not a loop that broke
     }
 
     @Test
