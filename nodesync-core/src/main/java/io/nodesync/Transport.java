@@ -55,7 +55,7 @@ public interface Transport extends AutoCloseable {
 
     /**
      * Starts writing what {@link #send} queued so far, if the transport waits for the caller to finish before it
-     * writes. A node hosted on {@link #loopExecutor()} calls it before a turn blocks on the log's sync, so that its
+     * writes. A node calls it before a turn blocks on the log's sync (when it sends appends early), so that its
      * appends reach followers while its own disk write runs. The default does nothing.
      */
     default void flush() {

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -381,9 +382,7 @@ final class NodeLoop implements ReplicaDriver.Output {
 
     @Override
     public void flushSends() {
-        if (host != null) {
-            settings.transport().flush(); // on the host, sends wait for the task to end unless pushed out
-        }
+        settings.transport().flush(); // a hosting transport writes a turn's sends only when the turn ends otherwise
     }
 
     @Override
@@ -391,13 +390,7 @@ final class NodeLoop implements ReplicaDriver.Output {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
             Object value = submit.request().op() == ClientRequest.Op.GET ? Optional.ofNullable(result) : result;
-            if (submit.future() instanceof DefaultStore.LoopCompleted) {
-                submit.future().complete(value); // only a blocked caller waits: it is woken, nothing runs here
-            } else if (submit.fromLoopThread()) {
-                afterTurn.add(() -> submit.future().complete(value));
-            } else {
-                toCallback.add(() -> submit.future().complete(value));
-            }
+            settle(submit, () -> submit.future().complete(value));
         }
     }
 
@@ -405,13 +398,22 @@ final class NodeLoop implements ReplicaDriver.Output {
     public void failed(long requestId, NodeSyncException error) {
         Submit submit = inFlight.remove(requestId);
         if (submit != null) {
-            if (submit.future() instanceof DefaultStore.LoopCompleted) {
-                submit.future().completeExceptionally(error);
-            } else if (submit.fromLoopThread()) {
-                afterTurn.add(() -> submit.future().completeExceptionally(error));
-            } else {
-                toCallback.add(() -> submit.future().completeExceptionally(error));
-            }
+            settle(submit, () -> submit.future().completeExceptionally(error));
+        }
+    }
+
+    /**
+     * Completes a request's future where its waiter should see it: at once for a blocked caller (only it waits: it
+     * is woken, nothing runs here), after the turn for a request made on the loop's own thread, else on the callback
+     * thread.
+     */
+    private void settle(Submit submit, Runnable completion) {
+        if (submit.future() instanceof DefaultStore.LoopCompleted) {
+            completion.run();
+        } else if (submit.fromLoopThread()) {
+            afterTurn.add(completion);
+        } else {
+            toCallback.add(completion);
         }
     }
 
@@ -491,16 +493,12 @@ final class NodeLoop implements ReplicaDriver.Output {
         if (!started || Thread.currentThread() == hostThread) {
             shutdownFromLoop();
         } else {
-            java.util.concurrent.Future<?> done;
             try {
-                done = host.submit(this::shutdownFromLoop);
+                awaitShutdownTask(host.submit(this::shutdownFromLoop));
             } catch (RejectedExecutionException e) {
                 awaitHostTermination(); // the transport was closed first: wait out a task still running
                 shutdownFromLoop();
-                settings.transport().close();
-                return;
             }
-            awaitShutdownTask(done);
         }
         settings.transport().close();
     }
@@ -510,7 +508,7 @@ final class NodeLoop implements ReplicaDriver.Output {
      * shutdown here while a turn may still be using what it releases: if the turn does not end in time, the
      * transport's close stops the host and the queued shutdown runs when the turn returns.
      */
-    private void awaitShutdownTask(java.util.concurrent.Future<?> done) {
+    private void awaitShutdownTask(Future<?> done) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         boolean interrupted = false;
         try {
